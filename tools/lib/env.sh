@@ -1,0 +1,28 @@
+# shellcheck shell=bash
+# Sourced by tools/*: where the cached Debian guest kernel lives.
+#
+#   SROCE_CACHE    cache root (default /var/cache/sroce)
+#   SROCE_KVER     kernel ABI, e.g. 6.1.0-56-amd64 (chosen by tools/setup)
+#   SROCE_KDIR     kbuild dir: /usr/src/linux-headers-$SROCE_KVER
+#   SROCE_VMLINUX  uncompressed ELF kernel to boot
+#   SROCE_MODROOT  root that holds lib/modules/$SROCE_KVER of the stock image
+#
+# Values already in the environment win. tools/setup writes $SROCE_CACHE/kernel.env;
+# without it (setup never ran) this file fails loudly rather than guess.
+
+SROCE_CACHE=${SROCE_CACHE:-/var/cache/sroce}
+
+if [[ -z ${SROCE_KVER:-} ]]; then
+	if [[ ! -r $SROCE_CACHE/kernel.env ]]; then
+		echo "sroce: $SROCE_CACHE/kernel.env missing: run tools/setup (as root) first" >&2
+		return 1
+	fi
+	# shellcheck source=/dev/null
+	. "$SROCE_CACHE/kernel.env"
+fi
+
+SROCE_KDIR=${SROCE_KDIR:-/usr/src/linux-headers-$SROCE_KVER}
+SROCE_MODROOT=${SROCE_MODROOT:-$SROCE_CACHE/image/$SROCE_KVER}
+SROCE_VMLINUX=${SROCE_VMLINUX:-$SROCE_MODROOT/boot/vmlinux-$SROCE_KVER}
+
+export SROCE_CACHE SROCE_KVER SROCE_KDIR SROCE_MODROOT SROCE_VMLINUX
