@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds sroce.ko against Debian bookworm's 6.1 headers: the newest installed
+# /usr/src/linux-headers-6.1.*-amd64 unless KDIR= says otherwise. Never the
+# running kernel.
+
+KDIR ?= $(shell ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
+
+ifeq ($(KDIR),)
+$(error no /usr/src/linux-headers-6.1.*-amd64; run tools/setup or pass KDIR=)
+endif
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+check:
+	tools/check
+
+demo:
+	tools/demo
+
+.PHONY: all modules clean check demo

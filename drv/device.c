@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: creating and tearing down the RDMA device bound to a netdev.
+ *
+ * A device is born in sroce_newlink() and dies in sroce_dev_dealloc(), which
+ * ib_core calls both after a failed registration (through
+ * ib_dealloc_device()) and at the end of every unregistration, whoever asked
+ * for it: `rdma link delete`, the netdev going away, or module unload.
+ */
+#include <linux/if_arp.h>
+#include <linux/mutex.h>
+#include <net/addrconf.h>
+#include <net/net_namespace.h>
+#include <rdma/ib_addr.h>
+
+#include "device.h"
+#include "verbs.h"
+
+/* Protects sroce_devices and each device's @port_state and @registered. */
+static DEFINE_MUTEX(sroce_devices_lock);
+static LIST_HEAD(sroce_devices);
+
+static struct sroce_dev *sroce_dev_by_ndev(struct net_device *ndev)
+{
+	struct sroce_dev *sdev;
+
+	lockdep_assert_held(&sroce_devices_lock);
+	list_for_each_entry(sdev, &sroce_devices, list)
+		if (sdev->ndev == ndev)
+			return sdev;
+	return NULL;
+}
+
+static int sroce_check_netdev(struct net_device *ndev)
+{
+	if (!net_eq(dev_net(ndev), &init_net)) {
+		netdev_warn(ndev, "sroce: only netdevs of the initial network namespace are supported\n");
+		return -EOPNOTSUPP;
+	}
+	if (ndev->type != ARPHRD_ETHER || ndev->addr_len != ETH_ALEN) {
+		netdev_warn(ndev, "sroce: not an Ethernet device\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Called by ib_core's nldev for `rdma link add NAME type sroce netdev NDEV`;
+ * @ndev is held by the caller for the duration of the call.
+ */
+int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
+{
+	struct sroce_dev *sdev, *other;
+	int err;
+
+	err = sroce_check_netdev(ndev);
+	if (err)
+		return err;
+
+	sdev = ib_alloc_device(sroce_dev, ibdev);
+	if (!sdev)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&sdev->list);
+	sdev->ndev = ndev;
+	netdev_hold(ndev, &sdev->ndev_tracker, GFP_KERNEL);
+
+	mutex_lock(&sroce_devices_lock);
+	other = sroce_dev_by_ndev(ndev);
+	if (other) {
+		netdev_warn(ndev, "sroce: %s already runs on this netdev; one sroce device per netdev\n",
+			    dev_name(&other->ibdev.dev));
+		mutex_unlock(&sroce_devices_lock);
+		err = -EEXIST;
+		goto err_dealloc_device;
+	}
+	list_add_tail(&sdev->list, &sroce_devices);
+	mutex_unlock(&sroce_devices_lock);
+
+	err = sroce_verbs_setup(sdev);
+	if (err)
+		goto err_dealloc_device;
+
+	err = ib_register_device(&sdev->ibdev, ibdev_name, NULL);
+	if (err) {
+		netdev_warn(ndev, "sroce: registering %s failed: %d\n",
+			    ibdev_name, err);
+		goto err_dealloc_device;
+	}
+
+	mutex_lock(&sroce_devices_lock);
+	sdev->registered = true;
+	sdev->port_state = sroce_port_state(sdev);
+	mutex_unlock(&sroce_devices_lock);
+
+	netdev_info(ndev, "sroce: %s added\n", dev_name(&sdev->ibdev.dev));
+	return 0;
+
+err_dealloc_device:
+	/* Calls sroce_dev_dealloc(), which undoes the list and netdev steps. */
+	ib_dealloc_device(&sdev->ibdev);
+	return err;
+}
+
+/* ops.dealloc_driver: the last sroce code to run for a device. */
+void sroce_dev_dealloc(struct ib_device *ibdev)
+{
+	struct sroce_dev *sdev = to_sdev(ibdev);
+
+	mutex_lock(&sroce_devices_lock);
+	list_del_init(&sdev->list);
+	sdev->registered = false;
+	mutex_unlock(&sroce_devices_lock);
+
+	netdev_put(sdev->ndev, &sdev->ndev_tracker);
+}
+
+/*
+ * Finds the registered device on @ndev and takes a device reference
+ * (ib_device_try_get()), or returns NULL. The entry cannot be freed while we
+ * look because dealloc_driver takes sroce_devices_lock to unlink it.
+ */
+struct sroce_dev *sroce_dev_find_get(struct net_device *ndev)
+{
+	struct sroce_dev *sdev;
+
+	mutex_lock(&sroce_devices_lock);
+	sdev = sroce_dev_by_ndev(ndev);
+	if (sdev && (!sdev->registered || !ib_device_try_get(&sdev->ibdev)))
+		sdev = NULL;
+	mutex_unlock(&sroce_devices_lock);
+	return sdev;
+}
+
+void sroce_dev_put(struct sroce_dev *sdev)
+{
+	ib_device_put(&sdev->ibdev);
+}
+
+/* The largest RoCE path MTU that fits in the netdev MTU, 0 when none fits. */
+static enum ib_mtu sroce_fitting_mtu(struct sroce_dev *sdev)
+{
+	return iboe_get_mtu(READ_ONCE(sdev->ndev->mtu));
+}
+
+enum ib_mtu sroce_active_mtu(struct sroce_dev *sdev)
+{
+	return sroce_fitting_mtu(sdev) ?: IB_MTU_256;
+}
+
+/* Active when the netdev is up, has carrier and can carry a 256-byte MTU. */
+enum ib_port_state sroce_port_state(struct sroce_dev *sdev)
+{
+	struct net_device *ndev = sdev->ndev;
+
+	if (netif_running(ndev) && netif_carrier_ok(ndev) &&
+	    sroce_fitting_mtu(sdev))
+		return IB_PORT_ACTIVE;
+	return IB_PORT_DOWN;
+}
+
+/* Announces a port state change, once per change. Caller holds a reference. */
+void sroce_port_update(struct sroce_dev *sdev)
+{
+	enum ib_port_state state = sroce_port_state(sdev);
+	struct ib_event event = {
+		.device = &sdev->ibdev,
+		.element.port_num = SROCE_PORT,
+	};
+	bool changed;
+
+	mutex_lock(&sroce_devices_lock);
+	changed = sdev->port_state != state;
+	sdev->port_state = state;
+	mutex_unlock(&sroce_devices_lock);
+	if (!changed)
+		return;
+
+	event.event = state == IB_PORT_ACTIVE ? IB_EVENT_PORT_ACTIVE :
+						IB_EVENT_PORT_ERR;
+	ib_dispatch_event(&event);
+	dev_info(&sdev->ibdev.dev, "port %s\n", sroce_port_state_name(state));
+}
+
+/*
+ * Module unload: unregister every device still present. sroce registers as
+ * RDMA_DRIVER_RXE for the rxe user ABI; the only other driver with that id,
+ * rdma_rxe, cannot be loaded while sroce holds UDP port 4791 (and sroce does
+ * not load while rxe holds it), and the sockets are closed only after this
+ * returns, so every device this finds is ours. ib_unregister_driver() also
+ * fences against unregistrations queued by the netdev notifier.
+ */
+void sroce_unregister_all(void)
+{
+	ib_unregister_driver(RDMA_DRIVER_RXE);
+	WARN_ON(!list_empty(&sroce_devices));
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sroce: the RDMA device bound to one netdev.
+ *
+ * Who calls what, from which context:
+ *  - sroce_newlink(): ib_core's nldev (process context, `rdma link add`),
+ *    under core's link_ops_rwsem held for read.
+ *  - sroce_dev_find_get(): the netdev notifier (process context, RTNL held).
+ *  - sroce_dev_dealloc(): ib_core, as ops.dealloc_driver, once the device is
+ *    unregistered or when a registration fails (process context).
+ *  - sroce_port_state(): verbs (process context) and the notifier.
+ */
+#ifndef _SROCE_DEVICE_H
+#define _SROCE_DEVICE_H
+
+#include <linux/list.h>
+#include <linux/netdevice.h>
+#include <rdma/ib_verbs.h>
+
+#define SROCE_PORT		1
+#define SROCE_DRV_NAME		"sroce"
+
+/**
+ * struct sroce_dev - one sroce RDMA device
+ * @ibdev: core's device; allocated by ib_alloc_device(), so core owns the
+ *	memory. Between newlink and a successful ib_register_device() sroce
+ *	drops it with ib_dealloc_device(); afterwards only core frees it, on
+ *	unregistration, calling ops.dealloc_driver first.
+ * @ndev: the netdev we run on. The reference (@ndev_tracker) is taken in
+ *	newlink and dropped in dealloc_driver, so @ndev is valid for the whole
+ *	life of the device.
+ * @list: entry on sroce_devices, under sroce_devices_lock.
+ * @port_state: the port state last announced with a port event, under
+ *	sroce_devices_lock.
+ * @registered: set once ib_register_device() succeeded, under
+ *	sroce_devices_lock; until then the notifier leaves the device alone.
+ * @num_pd: protection domains allocated, bounded by the device attribute.
+ */
+struct sroce_dev {
+	struct ib_device ibdev;
+	struct net_device *ndev;
+	netdevice_tracker ndev_tracker;
+	struct list_head list;
+	enum ib_port_state port_state;
+	bool registered;
+	atomic_t num_pd;
+};
+
+static inline struct sroce_dev *to_sdev(struct ib_device *ibdev)
+{
+	return container_of(ibdev, struct sroce_dev, ibdev);
+}
+
+int sroce_newlink(const char *ibdev_name, struct net_device *ndev);
+void sroce_dev_dealloc(struct ib_device *ibdev);
+struct sroce_dev *sroce_dev_find_get(struct net_device *ndev);
+void sroce_dev_put(struct sroce_dev *sdev);
+enum ib_port_state sroce_port_state(struct sroce_dev *sdev);
+enum ib_mtu sroce_active_mtu(struct sroce_dev *sdev);
+void sroce_port_update(struct sroce_dev *sdev);
+void sroce_unregister_all(void);
+
+#endif /* _SROCE_DEVICE_H */

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: a software RoCEv2 RDMA driver.
+ *
+ * Load order: sockets first (they decide whether sroce may load at all),
+ * then the netdev notifier, then the link type that lets users create
+ * devices. Unload runs the same steps backwards, with every device
+ * unregistered before the notifier goes, so that the notifier's unregister
+ * replay finds nothing of ours.
+ */
+#include <linux/module.h>
+#include <rdma/rdma_netlink.h>
+
+#include "device.h"
+#include "netdev.h"
+#include "udp.h"
+
+static struct rdma_link_ops sroce_link_ops = {
+	.type = SROCE_DRV_NAME,
+	.newlink = sroce_newlink,
+};
+
+static int __init sroce_init(void)
+{
+	int err;
+
+	err = sroce_udp_init();
+	if (err)
+		return err;
+
+	err = sroce_netdev_init();
+	if (err)
+		goto err_close_udp;
+
+	rdma_link_register(&sroce_link_ops);
+	pr_info("sroce: loaded; RoCEv2 on UDP port %d\n", SROCE_UDP_PORT);
+	return 0;
+
+err_close_udp:
+	sroce_udp_exit();
+	return err;
+}
+
+static void __exit sroce_exit(void)
+{
+	rdma_link_unregister(&sroce_link_ops);
+	sroce_unregister_all();
+	sroce_netdev_exit();
+	sroce_udp_exit();
+	pr_info("sroce: unloaded\n");
+}
+
+module_init(sroce_init);
+module_exit(sroce_exit);
+
+MODULE_DESCRIPTION("sroce: software RoCEv2 RDMA over any Ethernet netdev");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS_RDMA_LINK(SROCE_DRV_NAME);

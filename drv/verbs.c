@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: device and port attributes, user contexts and protection domains.
+ */
+#include <linux/etherdevice.h>
+#include <net/addrconf.h>
+#include <rdma/ib_addr.h>
+#include <rdma/ib_mad.h>
+
+#include "verbs.h"
+
+/* 0xffffff: no IEEE OUI, as for other software RDMA devices. */
+#define SROCE_VENDOR_ID		0xffffff
+#define SROCE_VENDOR_PART_ID	0x5e01
+
+static const char * const sroce_port_state_names[] = {
+	[IB_PORT_NOP]		= "NOP",
+	[IB_PORT_DOWN]		= "DOWN",
+	[IB_PORT_INIT]		= "INIT",
+	[IB_PORT_ARMED]		= "ARMED",
+	[IB_PORT_ACTIVE]	= "ACTIVE",
+	[IB_PORT_ACTIVE_DEFER]	= "ACTIVE_DEFER",
+};
+
+const char *sroce_port_state_name(enum ib_port_state state)
+{
+	if ((unsigned int)state < ARRAY_SIZE(sroce_port_state_names))
+		return sroce_port_state_names[state];
+	return "UNKNOWN";
+}
+
+static int sroce_query_device(struct ib_device *ibdev,
+			      struct ib_device_attr *attr,
+			      struct ib_udata *udata)
+{
+	if (udata->inlen || udata->outlen)
+		return -EINVAL;
+	*attr = ibdev->attrs;
+	return 0;
+}
+
+static int sroce_query_port(struct ib_device *ibdev, u32 port,
+			    struct ib_port_attr *attr)
+{
+	struct sroce_dev *sdev = to_sdev(ibdev);
+	enum ib_port_state state = sroce_port_state(sdev);
+	u16 speed;
+	u8 width;
+
+	/* core zeroes *attr before calling us */
+	attr->state = state;
+	attr->phys_state = state == IB_PORT_ACTIVE ?
+			   IB_PORT_PHYS_STATE_LINK_UP :
+			   IB_PORT_PHYS_STATE_DISABLED;
+	attr->max_mtu = IB_MTU_4096;
+	attr->active_mtu = sroce_active_mtu(sdev);
+	attr->phys_mtu = ib_mtu_enum_to_int(IB_MTU_4096);
+	attr->gid_tbl_len = SROCE_GID_TABLE_LEN;
+	attr->ip_gids = true;
+	attr->port_cap_flags = IB_PORT_CM_SUP;
+	attr->max_msg_sz = SROCE_MAX_MSG_SIZE;
+	attr->pkey_tbl_len = 1;
+	attr->max_vl_num = 1;
+	attr->subnet_timeout = 18;
+	if (ib_get_eth_speed(ibdev, port, &speed, &width)) {
+		speed = IB_SPEED_SDR;
+		width = IB_WIDTH_1X;
+	}
+	attr->active_speed = speed;
+	attr->active_width = width;
+	return 0;
+}
+
+static int sroce_get_port_immutable(struct ib_device *ibdev, u32 port,
+				    struct ib_port_immutable *immutable)
+{
+	immutable->pkey_tbl_len = 1;
+	immutable->gid_tbl_len = SROCE_GID_TABLE_LEN;
+	immutable->core_cap_flags = RDMA_CORE_PORT_IBA_ROCE_UDP_ENCAP;
+	immutable->max_mad_size = IB_MGMT_MAD_SIZE;
+	return 0;
+}
+
+static enum rdma_link_layer sroce_get_link_layer(struct ib_device *ibdev,
+						 u32 port)
+{
+	return IB_LINK_LAYER_ETHERNET;
+}
+
+static int sroce_query_pkey(struct ib_device *ibdev, u32 port, u16 index,
+			    u16 *pkey)
+{
+	if (index)
+		return -EINVAL;
+	*pkey = IB_DEFAULT_PKEY_FULL;
+	return 0;
+}
+
+static int sroce_alloc_ucontext(struct ib_ucontext *ibuc,
+				struct ib_udata *udata)
+{
+	return 0;
+}
+
+static void sroce_dealloc_ucontext(struct ib_ucontext *ibuc)
+{
+}
+
+/*
+ * Device removal with a user context still open: core revokes the context's
+ * mmaps itself; sroce has nothing mapped that outlives the objects, which
+ * core destroys next.
+ */
+static void sroce_disassociate_ucontext(struct ib_ucontext *ibuc)
+{
+}
+
+static int sroce_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct sroce_dev *sdev = to_sdev(ibpd->device);
+
+	if (atomic_inc_return(&sdev->num_pd) > SROCE_MAX_PD) {
+		atomic_dec(&sdev->num_pd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int sroce_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	atomic_dec(&to_sdev(ibpd->device)->num_pd);
+	return 0;
+}
+
+static const struct ib_device_ops sroce_dev_ops = {
+	.owner = THIS_MODULE,
+	.driver_id = RDMA_DRIVER_RXE,
+	.uverbs_abi_ver = SROCE_UVERBS_ABI_VERSION,
+
+	.alloc_pd = sroce_alloc_pd,
+	.alloc_ucontext = sroce_alloc_ucontext,
+	.dealloc_driver = sroce_dev_dealloc,
+	.dealloc_pd = sroce_dealloc_pd,
+	.dealloc_ucontext = sroce_dealloc_ucontext,
+	.disassociate_ucontext = sroce_disassociate_ucontext,
+	.get_link_layer = sroce_get_link_layer,
+	.get_port_immutable = sroce_get_port_immutable,
+	.query_device = sroce_query_device,
+	.query_pkey = sroce_query_pkey,
+	.query_port = sroce_query_port,
+
+	INIT_RDMA_OBJ_SIZE(ib_pd, sroce_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_ucontext, sroce_ucontext, ibuc),
+};
+
+/* What the device supports today; raised as each object type arrives. */
+static void sroce_init_attrs(struct sroce_dev *sdev)
+{
+	struct ib_device_attr *attr = &sdev->ibdev.attrs;
+
+	attr->vendor_id = SROCE_VENDOR_ID;
+	attr->vendor_part_id = SROCE_VENDOR_PART_ID;
+	attr->sys_image_guid = sdev->ibdev.node_guid;
+	attr->page_size_cap = PAGE_SIZE;
+	attr->device_cap_flags = IB_DEVICE_PORT_ACTIVE_EVENT |
+				 IB_DEVICE_SYS_IMAGE_GUID;
+	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	attr->max_pd = SROCE_MAX_PD;
+	attr->max_pkeys = 1;
+	attr->local_ca_ack_delay = 15;
+	attr->atomic_cap = IB_ATOMIC_NONE;
+	attr->masked_atomic_cap = IB_ATOMIC_NONE;
+}
+
+int sroce_verbs_setup(struct sroce_dev *sdev)
+{
+	struct ib_device *ibdev = &sdev->ibdev;
+
+	ibdev->node_type = RDMA_NODE_IB_CA;
+	ibdev->phys_port_cnt = 1;
+	ibdev->num_comp_vectors = 1;
+	ibdev->local_dma_lkey = 0;
+	strscpy(ibdev->node_desc, "sroce", sizeof(ibdev->node_desc));
+	addrconf_addr_eui48((unsigned char *)&ibdev->node_guid,
+			    sdev->ndev->dev_addr);
+	ib_set_device_ops(ibdev, &sroce_dev_ops);
+	sroce_init_attrs(sdev);
+
+	/* core holds its own netdev reference and builds the GID table */
+	return ib_device_set_netdev(ibdev, sdev->ndev, SROCE_PORT);
+}
