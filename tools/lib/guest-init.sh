@@ -14,7 +14,11 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
 R=/results
 
-log() { echo "sroce-guest: $*" >/dev/console; }
+log() {
+	local up _
+	read -r up _ </proc/uptime
+	echo "sroce-guest: [$up] $*" >/dev/console
+}
 
 power_off() {
 	sync
@@ -31,8 +35,12 @@ fatal() {
 	power_off
 }
 
+# Early set-up uses the host's static busybox when present: under TCG every dynamically
+# linked exec costs ~0.1-0.3 s of relocation work.
+bb=
+[[ -x /bin/busybox ]] && bb=/bin/busybox
 mkdir -p "$R"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results "$R" ||
+$bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results "$R" ||
 	fatal "cannot mount the results share (9p tag results)"
 [[ -r $R/guest.env ]] || fatal "$R/guest.env missing"
 # shellcheck source=/dev/null
@@ -41,30 +49,30 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results "$R" ||
 # (array) and, in pair mode, SROCE_LOCAL_IP SROCE_PEER_IP SROCE_LOCAL_IP6 SROCE_PEER_IP6.
 
 kver=$(uname -r)
-hostname "sroce-$SROCE_ROLE"
+log "guest init started"
+$bb hostname "sroce-$SROCE_ROLE"
 
-mount -t tmpfs -o mode=1777 tmpfs /tmp
-mount -t tmpfs -o mode=0755 tmpfs /run
+$bb mount -t tmpfs -o mode=1777 tmpfs /tmp
+$bb mount -t tmpfs -o mode=0755 tmpfs /run
 mkdir -p /dev/pts /dev/shm
-mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
-mount -t tmpfs -o mode=1777 tmpfs /dev/shm
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t configfs configfs /sys/kernel/config 2>/dev/null
-mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+$bb mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
+$bb mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+$bb mount -t debugfs debugfs /sys/kernel/debug
+$bb mount -t configfs configfs /sys/kernel/config 2>/dev/null
+$bb mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 [[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
 
 # The staged module tree (stock modules + sroce.ko in extra/, depmod'ed on the host).
 mkdir -p "/lib/modules/$kver"
-mount --bind "$SROCE_STAGE" "/lib/modules/$kver" ||
+$bb mount --bind "$SROCE_STAGE" "/lib/modules/$kver" ||
 	fatal "cannot bind $SROCE_STAGE onto /lib/modules/$kver"
 
+log "mounts done"
 ip link set lo up
 ulimit -l unlimited
 ulimit -c 0
 
-for m in ib_core ib_uverbs rdma_ucm; do
-	modprobe "$m" || fatal "modprobe $m failed"
-done
+modprobe -a ib_core ib_uverbs rdma_ucm || fatal "modprobe ib_core ib_uverbs rdma_ucm failed"
 
 if [[ $SROCE_ROLE != single ]]; then
 	# virtio_net is loaded by the initramfs (or built in); there is no udev here.
@@ -77,9 +85,11 @@ if [[ $SROCE_ROLE != single ]]; then
 	# Rendezvous: both guests boot concurrently; wait (bounded) until the peer answers
 	# so the scripts start roughly together. A peer that never comes up is reported by
 	# the script's own failure, not hidden here.
+	peer_up=0
 	for _ in $(seq 1 180); do
-		ping -c 1 -W 1 "$SROCE_PEER_IP" >/dev/null 2>&1 && break
-	done || true
+		if $bb ping -c 1 -W 1 "$SROCE_PEER_IP" >/dev/null 2>&1; then peer_up=1; break; fi
+	done
+	if ((peer_up)); then log "peer $SROCE_PEER_IP answers"; else log "peer $SROCE_PEER_IP does not answer"; fi
 fi
 
 export SROCE_OUT=$R SROCE_REPO SROCE_ROLE SROCE_KVER=$kver
