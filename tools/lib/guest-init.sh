@@ -14,6 +14,10 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
 R=/results
 
+# The body is one { } block: bash parses it whole before running it, so editing this
+# file while a run is in progress cannot change what that run executes.
+{
+
 log() {
 	local up _
 	read -r up _ </proc/uptime
@@ -125,3 +129,4 @@ if [[ -w /sys/kernel/debug/kmemleak ]]; then
 fi
 dmesg >"$R/dmesg.log"
 power_off
+}
