@@ -64,6 +64,11 @@ int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 	sdev->ndev = ndev;
 	netdev_hold(ndev, &sdev->ndev_tracker, GFP_KERNEL);
 
+	/* Sets the ops first: from here on ib_dealloc_device() unwinds all. */
+	err = sroce_verbs_setup(sdev);
+	if (err)
+		goto err_dealloc_device;
+
 	mutex_lock(&sroce_devices_lock);
 	other = sroce_dev_by_ndev(ndev);
 	if (other) {
@@ -75,10 +80,6 @@ int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 	}
 	list_add_tail(&sdev->list, &sroce_devices);
 	mutex_unlock(&sroce_devices_lock);
-
-	err = sroce_verbs_setup(sdev);
-	if (err)
-		goto err_dealloc_device;
 
 	err = ib_register_device(&sdev->ibdev, ibdev_name, NULL);
 	if (err) {

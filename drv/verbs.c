@@ -29,16 +29,6 @@ const char *sroce_port_state_name(enum ib_port_state state)
 	return "UNKNOWN";
 }
 
-static int sroce_query_device(struct ib_device *ibdev,
-			      struct ib_device_attr *attr,
-			      struct ib_udata *udata)
-{
-	if (udata->inlen || udata->outlen)
-		return -EINVAL;
-	*attr = ibdev->attrs;
-	return 0;
-}
-
 static int sroce_query_port(struct ib_device *ibdev, u32 port,
 			    struct ib_port_attr *attr)
 {
@@ -132,6 +122,33 @@ static int sroce_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	return 0;
 }
 
+/*
+ * What the device supports today; raised as each object type arrives. Core
+ * reads this once at registration (into ibdev->attrs) and uverbs serves it.
+ */
+static int sroce_query_device(struct ib_device *ibdev,
+			      struct ib_device_attr *attr,
+			      struct ib_udata *udata)
+{
+	if (udata->inlen || udata->outlen)
+		return -EINVAL;
+
+	memset(attr, 0, sizeof(*attr));
+	attr->vendor_id = SROCE_VENDOR_ID;
+	attr->vendor_part_id = SROCE_VENDOR_PART_ID;
+	attr->sys_image_guid = ibdev->node_guid;
+	attr->page_size_cap = PAGE_SIZE;
+	attr->device_cap_flags = IB_DEVICE_PORT_ACTIVE_EVENT |
+				 IB_DEVICE_SYS_IMAGE_GUID;
+	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	attr->max_pd = SROCE_MAX_PD;
+	attr->max_pkeys = 1;
+	attr->local_ca_ack_delay = 15;
+	attr->atomic_cap = IB_ATOMIC_NONE;
+	attr->masked_atomic_cap = IB_ATOMIC_NONE;
+	return 0;
+}
+
 static const struct ib_device_ops sroce_dev_ops = {
 	.owner = THIS_MODULE,
 	.driver_id = RDMA_DRIVER_RXE,
@@ -153,25 +170,6 @@ static const struct ib_device_ops sroce_dev_ops = {
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, sroce_ucontext, ibuc),
 };
 
-/* What the device supports today; raised as each object type arrives. */
-static void sroce_init_attrs(struct sroce_dev *sdev)
-{
-	struct ib_device_attr *attr = &sdev->ibdev.attrs;
-
-	attr->vendor_id = SROCE_VENDOR_ID;
-	attr->vendor_part_id = SROCE_VENDOR_PART_ID;
-	attr->sys_image_guid = sdev->ibdev.node_guid;
-	attr->page_size_cap = PAGE_SIZE;
-	attr->device_cap_flags = IB_DEVICE_PORT_ACTIVE_EVENT |
-				 IB_DEVICE_SYS_IMAGE_GUID;
-	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
-	attr->max_pd = SROCE_MAX_PD;
-	attr->max_pkeys = 1;
-	attr->local_ca_ack_delay = 15;
-	attr->atomic_cap = IB_ATOMIC_NONE;
-	attr->masked_atomic_cap = IB_ATOMIC_NONE;
-}
-
 int sroce_verbs_setup(struct sroce_dev *sdev)
 {
 	struct ib_device *ibdev = &sdev->ibdev;
@@ -184,7 +182,6 @@ int sroce_verbs_setup(struct sroce_dev *sdev)
 	addrconf_addr_eui48((unsigned char *)&ibdev->node_guid,
 			    sdev->ndev->dev_addr);
 	ib_set_device_ops(ibdev, &sroce_dev_ops);
-	sroce_init_attrs(sdev);
 
 	/* core holds its own netdev reference and builds the GID table */
 	return ib_device_set_netdev(ibdev, sdev->ndev, SROCE_PORT);
