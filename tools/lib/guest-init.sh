@@ -46,6 +46,7 @@ bb=
 mkdir -p "$R"
 $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results "$R" ||
 	fatal "cannot mount the results share (9p tag results)"
+: >"$R/booted" # tells vm-run's boot watchdog that the kernel made it
 [[ -r $R/guest.env ]] || fatal "$R/guest.env missing"
 # shellcheck source=/dev/null
 . "$R/guest.env"
