@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# Source me (bash): sets DEBUG_KDIR, DEBUG_VMLINUX, DEBUG_BZIMAGE,
-# DEBUG_MODROOT and DEBUG_KVER for the debug kernel that matches the current
-# fragments. Never builds: run tools/debug-kernel/build first.
+# Source me (bash): sets DEBUG_KDIR (for make M=), DEBUG_VMLINUX (the image
+# to boot: the bzImage), DEBUG_MODROOT, DEBUG_KVER, plus DEBUG_BZIMAGE and
+# DEBUG_ELF (the ELF vmlinux, for symbols), for the debug kernel that
+# matches the current fragments. Never builds: run tools/debug-kernel/build.
 #
 #   . tools/debug-kernel/env.sh &&
 #   make -C "$DEBUG_KDIR" M="$PWD" &&
