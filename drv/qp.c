@@ -194,6 +194,7 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 			goto err_free_rq;
 	}
 
+	qp->cap = cap;
 	/* last: from here on the packet path can find the QP */
 	if (init->qp_type == IB_QPT_GSI) {
 		qpn = SROCE_GSI_QPN;
@@ -205,7 +206,6 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		goto err_free_rq;
 
 	ibqp->qp_num = qpn;
-	qp->cap = cap;
 	init->cap = cap;
 	return 0;
 
