@@ -9,6 +9,7 @@
  */
 #include <linux/log2.h>
 #include <rdma/ib_cache.h>
+#include <rdma/restrack.h>
 #include <rdma/uverbs_ioctl.h>
 
 #include "qp.h"
@@ -371,6 +372,53 @@ int sroce_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	init->port_num = attr->port_num;
 	init->qp_context = ibqp->qp_context;
 	init->event_handler = ibqp->event_handler;
+	return 0;
+}
+
+/*
+ * sroce's attributes in `rdma res show qp -dd`. Core's restrack keeps the
+ * QP from being destroyed while a dump holds it. Ring occupancy needs the
+ * packet path's queue locks and comes with it.
+ */
+int sroce_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
+{
+	struct sroce_qp *qp = to_sqp(ibqp);
+	struct sroce_qp_params p;
+	bool connected;
+
+	mutex_lock(&qp->attr_lock);
+	p = qp->params;
+	mutex_unlock(&qp->attr_lock);
+
+	if (rdma_nl_put_driver_u32(msg, "sq_depth", qp->cap.max_send_wr) ||
+	    rdma_nl_put_driver_u32(msg, "sq_wqe_size",
+				   sroce_queue_elem_size(&qp->sq)) ||
+	    rdma_nl_put_driver_u32(msg, "max_send_sge", qp->cap.max_send_sge) ||
+	    rdma_nl_put_driver_u32(msg, "max_inline", qp->cap.max_inline_data))
+		return -EMSGSIZE;
+	if (qp->has_rq &&
+	    (rdma_nl_put_driver_u32(msg, "rq_depth", qp->cap.max_recv_wr) ||
+	     rdma_nl_put_driver_u32(msg, "rq_wqe_size",
+				    sroce_queue_elem_size(&qp->rq))))
+		return -EMSGSIZE;
+
+	connected = ibqp->qp_type == IB_QPT_RC || ibqp->qp_type == IB_QPT_UC;
+	if (!connected)
+		return rdma_nl_put_driver_u32_hex(msg, "qkey", p.qkey) ?
+		       -EMSGSIZE : 0;
+	if (rdma_nl_put_driver_u32(msg, "path_mtu", p.path_mtu ?
+				   ib_mtu_enum_to_int(p.path_mtu) : 0))
+		return -EMSGSIZE;
+	if (ibqp->qp_type != IB_QPT_RC)
+		return 0;
+	if (rdma_nl_put_driver_u32(msg, "timeout", p.timeout) ||
+	    rdma_nl_put_driver_u32(msg, "retry_cnt", p.retry_cnt) ||
+	    rdma_nl_put_driver_u32(msg, "rnr_retry", p.rnr_retry) ||
+	    rdma_nl_put_driver_u32(msg, "min_rnr_timer", p.min_rnr_timer) ||
+	    rdma_nl_put_driver_u32(msg, "max_rd_atomic", p.max_rd_atomic) ||
+	    rdma_nl_put_driver_u32(msg, "max_dest_rd_atomic",
+				   p.max_dest_rd_atomic))
+		return -EMSGSIZE;
 	return 0;
 }
 

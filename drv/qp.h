@@ -12,6 +12,8 @@
  *    Create runs for user QPs (uverbs), kernel ULPs and, at registration,
  *    the MAD layer's GSI QP (QP1). Query also runs from netlink resource
  *    dumps at any moment while the QP is live, so it never fails.
+ *  - sroce_fill_res_qp_entry(): nldev (`rdma res show qp -dd`), process
+ *    context, on a live QP.
  *  - sroce_qp_get() / sroce_qp_put(): the packet path, any context
  *    (softirq included), lock-free under RCU inside.
  *
@@ -131,6 +133,7 @@ int sroce_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 int sroce_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		   struct ib_qp_init_attr *init);
 int sroce_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+int sroce_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp);
 
 /* The packet path's lookup: a referenced QP or NULL; any context. */
 static inline struct sroce_qp *sroce_qp_get(struct sroce_dev *sdev, u32 qpn,

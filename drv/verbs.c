@@ -171,6 +171,7 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.dealloc_ucontext = sroce_dealloc_ucontext,
 	.destroy_qp = sroce_destroy_qp,
 	.disassociate_ucontext = sroce_disassociate_ucontext,
+	.fill_res_qp_entry = sroce_fill_res_qp_entry,
 	.get_link_layer = sroce_get_link_layer,
 	.get_port_immutable = sroce_get_port_immutable,
 	.mmap = sroce_mmap,
