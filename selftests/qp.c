@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ktap.h"
@@ -292,6 +293,51 @@ static bool check_query(struct ibv_qp *qp, enum ibv_qp_state want)
 	return true;
 }
 
+/* The QP's line in `rdma res show qp -dd`, or an empty string. */
+static void res_line(uint32_t qpn, char *line, size_t len)
+{
+	char cmd[256];
+	FILE *f;
+
+	memset(line, 0, len);
+	snprintf(cmd, sizeof(cmd),
+		 "rdma res show qp -dd 2>/dev/null | grep '^link %s/1 lqpn %u '",
+		 DEV_NAME, qpn);
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	if (!fgets(line, len - 1, f))
+		line[0] = 0;
+	pclose(f);
+	/* end every word with a space: callers match " name value " */
+	line[strcspn(line, "\n")] = 0;
+	strcat(line, " ");
+}
+
+/* sroce's own attributes in the resource dump match the QP's. */
+static void test_res_dd(struct ibv_qp *qp)
+{
+	struct ibv_qp_init_attr init;
+	struct ibv_qp_attr a;
+	char line[1024], want[64];
+	bool ok;
+
+	res_line(qp->qp_num, line, sizeof(line));
+	ok = line[1] && !ibv_query_qp(qp, &a, IBV_QP_CAP, &init);
+	snprintf(want, sizeof(want), " sq_depth %u ", init.cap.max_send_wr);
+	ok = ok && strstr(line, want) && strstr(line, " state RTS ");
+	if (qp->qp_type == IBV_QPT_RC)
+		ok = ok && strstr(line, " timeout 14 ") &&
+		     strstr(line, " retry_cnt 7 ") &&
+		     strstr(line, " path_mtu 1024 ");
+	if (qp->qp_type == IBV_QPT_UD)
+		ok = ok && strstr(line, " qkey 0x11111111 ");
+	if (!ok)
+		ktap_info("dump line: %s", line[1] ? line : "(none)");
+	ktap_result(ok, "%s: rdma res show qp -dd shows sroce's attributes",
+		    type_name(qp->qp_type));
+}
+
 static void test_walk(enum ibv_qp_type type)
 {
 	const char *t = type_name(type);
@@ -313,6 +359,7 @@ static void test_walk(enum ibv_qp_type type)
 	ktap_result(ok, "%s: INIT -> RTR", t);
 	ok = !to_rts(qp) && check_query(qp, IBV_QPS_RTS);
 	ktap_result(ok, "%s: RTR -> RTS, query returns every attribute set", t);
+	test_res_dd(qp);
 
 	/* an attribute-only modify in RTS */
 	memset(&a, 0, sizeof(a));
@@ -649,11 +696,59 @@ static int count_res_qps(void)
 	return n;
 }
 
+/*
+ * Netlink dumps in a loop, racing with the creates and destroys: writes
+ * "runs failures" to DUMP_COUNTS when DUMP_STOP appears.
+ */
+#define DUMP_STOP	"/tmp/sroce_qp_dump.stop"
+#define DUMP_COUNTS	"/tmp/sroce_qp_dump.counts"
+
+static pid_t dumper_start(void)
+{
+	pid_t pid;
+
+	unlink(DUMP_STOP);
+	unlink(DUMP_COUNTS);
+	fflush(stdout);
+	pid = fork();
+	if (!pid)
+		_exit(sh("n=0; f=0; until [ -e %s ]; do "
+			 "rdma res show qp -dd >/dev/null 2>&1 || f=$((f + 1)); "
+			 "n=$((n + 1)); done; echo $n $f >%s",
+			 DUMP_STOP, DUMP_COUNTS));
+	return pid;
+}
+
+static void dumper_stop(pid_t pid)
+{
+	int runs = -1, failed = -1, status;
+	FILE *f;
+
+	if (pid > 0) {
+		fclose(fopen(DUMP_STOP, "w"));
+		waitpid(pid, &status, 0);
+	}
+	f = fopen(DUMP_COUNTS, "r");
+	if (f) {
+		if (fscanf(f, "%d %d", &runs, &failed) != 2)
+			runs = -1;
+		fclose(f);
+	}
+	ktap_result(runs > 0 && failed == 0,
+		    "%d rdma res show qp -dd dumps raced with the churn, %d failed",
+		    runs, failed);
+}
+
 static void test_many(void)
 {
 	static struct ibv_qp *qps[MANY_QPS];
 	int i, j, n = 0, bad = 0, in_dump;
 	bool distinct = true;
+	struct timespec t0, t1;
+	pid_t dumper;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	dumper = dumper_start();
 
 	for (i = 0; i < MANY_QPS; i++) {
 		qps[i] = create_qp_cap(i % 3 == 0 ? IBV_QPT_RC :
@@ -685,6 +780,10 @@ static void test_many(void)
 		if (ibv_destroy_qp(qps[i]))
 			bad++;
 	ktap_result(!bad, "%d QPs destroyed, %d failures", n, bad);
+	dumper_stop(dumper);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ktap_info("%d QPs created and destroyed in %.1f s", n,
+		  t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	in_dump = count_res_qps();
 	ktap_result(in_dump == 0, "rdma res show qp lists %d QPs after destroy",
 		    in_dump);
