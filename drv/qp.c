@@ -375,16 +375,10 @@ int sroce_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	return 0;
 }
 
-/*
- * sroce's attributes in `rdma res show qp -dd`. Core's restrack keeps the
- * QP from being destroyed while a dump holds it. Ring occupancy needs the
- * packet path's queue locks and comes with it.
- */
-int sroce_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
+static int sroce_qp_put_res(struct sk_buff *msg, struct sroce_qp *qp)
 {
-	struct sroce_qp *qp = to_sqp(ibqp);
+	struct ib_qp *ibqp = &qp->ibqp;
 	struct sroce_qp_params p;
-	bool connected;
 
 	mutex_lock(&qp->attr_lock);
 	p = qp->params;
@@ -402,16 +396,19 @@ int sroce_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 				    sroce_queue_elem_size(&qp->rq))))
 		return -EMSGSIZE;
 
-	connected = ibqp->qp_type == IB_QPT_RC || ibqp->qp_type == IB_QPT_UC;
-	if (!connected)
-		return rdma_nl_put_driver_u32_hex(msg, "qkey", p.qkey) ?
-		       -EMSGSIZE : 0;
+	switch (ibqp->qp_type) {
+	case IB_QPT_UD:
+	case IB_QPT_GSI:
+		return rdma_nl_put_driver_u32_hex(msg, "qkey", p.qkey);
+	case IB_QPT_UC:
+		return rdma_nl_put_driver_u32(msg, "path_mtu", p.path_mtu ?
+					      ib_mtu_enum_to_int(p.path_mtu) : 0);
+	default:
+		break;
+	}
 	if (rdma_nl_put_driver_u32(msg, "path_mtu", p.path_mtu ?
-				   ib_mtu_enum_to_int(p.path_mtu) : 0))
-		return -EMSGSIZE;
-	if (ibqp->qp_type != IB_QPT_RC)
-		return 0;
-	if (rdma_nl_put_driver_u32(msg, "timeout", p.timeout) ||
+				   ib_mtu_enum_to_int(p.path_mtu) : 0) ||
+	    rdma_nl_put_driver_u32(msg, "timeout", p.timeout) ||
 	    rdma_nl_put_driver_u32(msg, "retry_cnt", p.retry_cnt) ||
 	    rdma_nl_put_driver_u32(msg, "rnr_retry", p.rnr_retry) ||
 	    rdma_nl_put_driver_u32(msg, "min_rnr_timer", p.min_rnr_timer) ||
@@ -419,6 +416,26 @@ int sroce_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 	    rdma_nl_put_driver_u32(msg, "max_dest_rd_atomic",
 				   p.max_dest_rd_atomic))
 		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * sroce's attributes in `rdma -dd res show qp`, in the driver table nest.
+ * Core's restrack keeps the QP from being destroyed while a dump holds it.
+ * Ring occupancy needs the packet path's queue locks and comes with it.
+ */
+int sroce_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
+{
+	struct nlattr *table;
+
+	table = nla_nest_start_noflag(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!table)
+		return -EMSGSIZE;
+	if (sroce_qp_put_res(msg, to_sqp(ibqp))) {
+		nla_nest_cancel(msg, table);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, table);
 	return 0;
 }
 

@@ -293,7 +293,7 @@ static bool check_query(struct ibv_qp *qp, enum ibv_qp_state want)
 	return true;
 }
 
-/* The QP's line in `rdma res show qp -dd`, or an empty string. */
+/* The QP's line in `rdma -dd res show qp`, or an empty string. */
 static void res_line(uint32_t qpn, char *line, size_t len)
 {
 	char cmd[256];
@@ -301,7 +301,7 @@ static void res_line(uint32_t qpn, char *line, size_t len)
 
 	memset(line, 0, len);
 	snprintf(cmd, sizeof(cmd),
-		 "rdma res show qp -dd 2>/dev/null | grep '^link %s/1 lqpn %u '",
+		 "rdma -dd res show qp 2>/dev/null | grep '^link %s/1 lqpn %u '",
 		 DEV_NAME, qpn);
 	f = popen(cmd, "r");
 	if (!f)
@@ -324,17 +324,17 @@ static void test_res_dd(struct ibv_qp *qp)
 
 	res_line(qp->qp_num, line, sizeof(line));
 	ok = line[1] && !ibv_query_qp(qp, &a, IBV_QP_CAP, &init);
-	snprintf(want, sizeof(want), " sq_depth %u ", init.cap.max_send_wr);
+	snprintf(want, sizeof(want), " drv_sq_depth %u ", init.cap.max_send_wr);
 	ok = ok && strstr(line, want) && strstr(line, " state RTS ");
 	if (qp->qp_type == IBV_QPT_RC)
-		ok = ok && strstr(line, " timeout 14 ") &&
-		     strstr(line, " retry_cnt 7 ") &&
-		     strstr(line, " path_mtu 1024 ");
+		ok = ok && strstr(line, " drv_timeout 14 ") &&
+		     strstr(line, " drv_retry_cnt 7 ") &&
+		     strstr(line, " drv_path_mtu 1024 ");
 	if (qp->qp_type == IBV_QPT_UD)
-		ok = ok && strstr(line, " qkey 0x11111111 ");
+		ok = ok && strstr(line, " drv_qkey 0x11111111 ");
 	if (!ok)
 		ktap_info("dump line: %s", line[1] ? line : "(none)");
-	ktap_result(ok, "%s: rdma res show qp -dd shows sroce's attributes",
+	ktap_result(ok, "%s: rdma -dd res show qp shows sroce's attributes",
 		    type_name(qp->qp_type));
 }
 
@@ -713,7 +713,7 @@ static pid_t dumper_start(void)
 	pid = fork();
 	if (!pid)
 		_exit(sh("n=0; f=0; until [ -e %s ]; do "
-			 "rdma res show qp -dd >/dev/null 2>&1 || f=$((f + 1)); "
+			 "rdma -dd res show qp >/dev/null 2>&1 || f=$((f + 1)); "
 			 "n=$((n + 1)); done; echo $n $f >%s",
 			 DUMP_STOP, DUMP_COUNTS));
 	return pid;
@@ -735,7 +735,7 @@ static void dumper_stop(pid_t pid)
 		fclose(f);
 	}
 	ktap_result(runs > 0 && failed == 0,
-		    "%d rdma res show qp -dd dumps raced with the churn, %d failed",
+		    "%d rdma -dd res show qp dumps raced with the churn, %d failed",
 		    runs, failed);
 }
 
