@@ -35,6 +35,7 @@
  * @registered: set once ib_register_device() succeeded, under
  *	sroce_devices_lock; until then the notifier leaves the device alone.
  * @num_pd: protection domains allocated, bounded by the device attribute.
+ * @num_cq: completion queues allocated, bounded by the device attribute.
  */
 struct sroce_dev {
 	struct ib_device ibdev;
@@ -44,6 +45,7 @@ struct sroce_dev {
 	enum ib_port_state port_state;
 	bool registered;
 	atomic_t num_pd;
+	atomic_t num_cq;
 };
 
 static inline struct sroce_dev *to_sdev(struct ib_device *ibdev)
