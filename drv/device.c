@@ -113,6 +113,7 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 	mutex_unlock(&sroce_devices_lock);
 
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
+	sroce_table_fini(&sdev->srq_table);
 }
 
 /*

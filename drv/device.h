@@ -17,6 +17,8 @@
 #include <linux/netdevice.h>
 #include <rdma/ib_verbs.h>
 
+#include "table.h"
+
 #define SROCE_PORT		1
 #define SROCE_DRV_NAME		"sroce"
 
@@ -36,6 +38,8 @@
  *	sroce_devices_lock; until then the notifier leaves the device alone.
  * @num_pd: protection domains allocated, bounded by the device attribute.
  * @num_cq: completion queues allocated, bounded by the device attribute.
+ * @srq_table: srq_num -> SRQ, for the packet path; its count is bounded by
+ *	max_srq. Set up before the ops, torn down in dealloc_driver.
  */
 struct sroce_dev {
 	struct ib_device ibdev;
@@ -46,6 +50,7 @@ struct sroce_dev {
 	bool registered;
 	atomic_t num_pd;
 	atomic_t num_cq;
+	struct sroce_table srq_table;
 };
 
 static inline struct sroce_dev *to_sdev(struct ib_device *ibdev)
