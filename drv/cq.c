@@ -3,7 +3,9 @@
  * sroce: completion queues; who calls what is in cq.h.
  */
 #include <linux/spinlock.h>
+#include <net/netlink.h>
 #include <rdma/ib_verbs.h>
+#include <rdma/rdma_netlink.h>
 #include <rdma/rdma_user_rxe.h>
 #include <rdma/restrack.h>
 
@@ -290,6 +292,7 @@ int sroce_fill_res_cq_entry(struct sk_buff *msg, struct ib_cq *ibcq)
 	struct sroce_cq *cq = to_scq(ibcq);
 	u32 depth = 0, used = 0, notify;
 	unsigned long flags;
+	struct nlattr *nest;
 	bool error;
 
 	spin_lock_irqsave(&cq->lock, flags);
@@ -301,10 +304,17 @@ int sroce_fill_res_cq_entry(struct sk_buff *msg, struct ib_cq *ibcq)
 	error = cq->error;
 	spin_unlock_irqrestore(&cq->lock, flags);
 
+	/* the rdma tool prints driver attributes from this nest only */
+	nest = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!nest)
+		return -EMSGSIZE;
 	if (rdma_nl_put_driver_u32(msg, "depth", depth) ||
 	    rdma_nl_put_driver_u32(msg, "used", used) ||
 	    rdma_nl_put_driver_u32(msg, "armed", notify) ||
-	    rdma_nl_put_driver_u32(msg, "error", error))
+	    rdma_nl_put_driver_u32(msg, "error", error)) {
+		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
 	return 0;
 }
