@@ -11,11 +11,9 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 #include <unistd.h>
-#include <infiniband/verbs.h>
 
-#include "ktap.h"
+#include "sroce_dev.h"
 
 #define DEV_NAME	"sroce_cq0"
 #define VETH		"vethcq0"
@@ -24,42 +22,14 @@
 static struct ibv_context *ctx;
 static struct ibv_device_attr dattr;
 
-static int run(const char *cmd)
-{
-	int rc = system(cmd);
-
-	if (rc)
-		ktap_info("'%s' exited %d", cmd, rc);
-	return rc;
-}
-
-/* Removes the device and the veth pair, whether they exist or not. */
 static void teardown(void)
 {
-	if (system("rdma link delete " DEV_NAME " 2>/dev/null; "
-		   "ip link del " VETH " 2>/dev/null; true"))
-		ktap_info("teardown: shell failed");
+	sroce_dev_remove(DEV_NAME, VETH);
 }
 
 static int setup(void)
 {
-	struct ibv_device **list;
-	int i, n;
-
-	teardown();
-	if (run("modprobe sroce") ||
-	    run("ip link add " VETH " type veth peer name " VETH_PEER) ||
-	    run("ip link set " VETH " up && ip link set " VETH_PEER " up") ||
-	    run("rdma link add " DEV_NAME " type sroce netdev " VETH))
-		return -1;
-
-	list = ibv_get_device_list(&n);
-	if (!list)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), DEV_NAME))
-			ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
+	ctx = sroce_dev_add(DEV_NAME, VETH, VETH_PEER);
 	if (!ctx)
 		return -1;
 	return ibv_query_device(ctx, &dattr);
