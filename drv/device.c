@@ -115,6 +115,7 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 
 	sroce_qp_dev_fini(sdev);
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
+	sroce_table_fini(&sdev->srq_table);
 }
 
 /*
