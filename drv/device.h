@@ -17,6 +17,8 @@
 #include <linux/netdevice.h>
 #include <rdma/ib_verbs.h>
 
+#include "table.h"
+
 #define SROCE_PORT		1
 #define SROCE_DRV_NAME		"sroce"
 
@@ -35,6 +37,11 @@
  * @registered: set once ib_register_device() succeeded, under
  *	sroce_devices_lock; until then the notifier leaves the device alone.
  * @num_pd: protection domains allocated, bounded by the device attribute.
+ * @qpn_table: QPN -> struct sroce_qp (qp.c); set up in sroce_verbs_setup(),
+ *	torn down in sroce_dev_dealloc().
+ * @num_cq: completion queues allocated, bounded by the device attribute.
+ * @srq_table: srq_num -> SRQ, for the packet path; its count is bounded by
+ *	max_srq. Set up before the ops, torn down in dealloc_driver.
  */
 struct sroce_dev {
 	struct ib_device ibdev;
@@ -44,6 +51,9 @@ struct sroce_dev {
 	enum ib_port_state port_state;
 	bool registered;
 	atomic_t num_pd;
+	struct sroce_table qpn_table;
+	atomic_t num_cq;
+	struct sroce_table srq_table;
 };
 
 static inline struct sroce_dev *to_sdev(struct ib_device *ibdev)

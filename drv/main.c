@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <rdma/rdma_netlink.h>
 
+#include "debugfs.h"
 #include "device.h"
 #include "netdev.h"
 #include "udp.h"
@@ -33,6 +34,7 @@ static int __init sroce_init(void)
 		goto err_close_udp;
 
 	rdma_link_register(&sroce_link_ops);
+	sroce_debugfs_init();
 	pr_info("sroce: loaded; RoCEv2 on UDP port %d\n", SROCE_UDP_PORT);
 	return 0;
 
@@ -43,6 +45,7 @@ err_close_udp:
 
 static void __exit sroce_exit(void)
 {
+	sroce_debugfs_exit();
 	rdma_link_unregister(&sroce_link_ops);
 	sroce_unregister_all();
 	sroce_netdev_exit();
