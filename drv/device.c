@@ -14,6 +14,7 @@
 #include <rdma/ib_addr.h>
 
 #include "device.h"
+#include "mr.h"
 #include "verbs.h"
 
 /* Protects sroce_devices and each device's @port_state and @registered. */
@@ -112,6 +113,7 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 	sdev->registered = false;
 	mutex_unlock(&sroce_devices_lock);
 
+	sroce_keys_fini(sdev);
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
 }
 

@@ -17,6 +17,8 @@
 #include <linux/netdevice.h>
 #include <rdma/ib_verbs.h>
 
+#include "table.h"
+
 #define SROCE_PORT		1
 #define SROCE_DRV_NAME		"sroce"
 
@@ -35,6 +37,13 @@
  * @registered: set once ib_register_device() succeeded, under
  *	sroce_devices_lock; until then the notifier leaves the device alone.
  * @num_pd: protection domains allocated, bounded by the device attribute.
+ * @keys: lkey/rkey index (key >> 8) -> MR or MW, for the packet path
+ *	(mr.h); the key byte is checked against the object.
+ * @max_mr: the MR limit of this device (module parameter max_mr when the
+ *	device was added).
+ * @num_mr: MRs allocated, at most @max_mr; kernel PDs' DMA MRs count too.
+ * @num_mw: MWs allocated, at most SROCE_MAX_MW.
+ * @key_seq: source of key bytes for new registrations.
  */
 struct sroce_dev {
 	struct ib_device ibdev;
@@ -44,6 +53,11 @@ struct sroce_dev {
 	enum ib_port_state port_state;
 	bool registered;
 	atomic_t num_pd;
+	struct sroce_table keys;
+	u32 max_mr;
+	atomic_t num_mr;
+	atomic_t num_mw;
+	atomic_t key_seq;
 };
 
 static inline struct sroce_dev *to_sdev(struct ib_device *ibdev)

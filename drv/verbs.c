@@ -7,6 +7,7 @@
 #include <rdma/ib_addr.h>
 #include <rdma/ib_mad.h>
 
+#include "mr.h"
 #include "verbs.h"
 
 /* 0xffffff: no IEEE OUI, as for other software RDMA devices. */
@@ -130,6 +131,8 @@ static int sroce_query_device(struct ib_device *ibdev,
 			      struct ib_device_attr *attr,
 			      struct ib_udata *udata)
 {
+	struct sroce_dev *sdev = to_sdev(ibdev);
+
 	if (udata->inlen || udata->outlen)
 		return -EINVAL;
 
@@ -143,6 +146,9 @@ static int sroce_query_device(struct ib_device *ibdev,
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
 	attr->max_pd = SROCE_MAX_PD;
 	attr->max_pkeys = 1;
+	attr->max_mr = sdev->max_mr;
+	attr->max_mr_size = SROCE_MAX_MR_SIZE;
+	attr->max_fast_reg_page_list_len = SROCE_MAX_FAST_REG_PAGES;
 	attr->local_ca_ack_delay = 15;
 	attr->atomic_cap = IB_ATOMIC_NONE;
 	attr->masked_atomic_cap = IB_ATOMIC_NONE;
@@ -154,17 +160,24 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.driver_id = RDMA_DRIVER_RXE,
 	.uverbs_abi_ver = SROCE_UVERBS_ABI_VERSION,
 
+	.alloc_mr = sroce_alloc_mr,
 	.alloc_pd = sroce_alloc_pd,
 	.alloc_ucontext = sroce_alloc_ucontext,
 	.dealloc_driver = sroce_dev_dealloc,
 	.dealloc_pd = sroce_dealloc_pd,
 	.dealloc_ucontext = sroce_dealloc_ucontext,
+	.dereg_mr = sroce_dereg_mr,
 	.disassociate_ucontext = sroce_disassociate_ucontext,
+	.fill_res_mr_entry = sroce_fill_res_mr_entry,
+	.get_dma_mr = sroce_get_dma_mr,
 	.get_link_layer = sroce_get_link_layer,
 	.get_port_immutable = sroce_get_port_immutable,
+	.map_mr_sg = sroce_map_mr_sg,
 	.query_device = sroce_query_device,
 	.query_pkey = sroce_query_pkey,
 	.query_port = sroce_query_port,
+	.reg_user_mr = sroce_reg_user_mr,
+	.rereg_user_mr = sroce_rereg_user_mr,
 
 	INIT_RDMA_OBJ_SIZE(ib_pd, sroce_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, sroce_ucontext, ibuc),
@@ -179,6 +192,8 @@ int sroce_verbs_setup(struct sroce_dev *sdev)
 	ibdev->num_comp_vectors = 1;
 	ibdev->local_dma_lkey = 0;
 	strscpy(ibdev->node_desc, "sroce", sizeof(ibdev->node_desc));
+	/* infallible; sroce_dev_dealloc() undoes them */
+	sroce_keys_init(sdev);
 	addrconf_addr_eui48((unsigned char *)&ibdev->node_guid,
 			    sdev->ndev->dev_addr);
 	ib_set_device_ops(ibdev, &sroce_dev_ops);
