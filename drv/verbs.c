@@ -8,6 +8,7 @@
 #include <rdma/ib_mad.h>
 
 #include "mr.h"
+#include "mw.h"
 #include "verbs.h"
 
 /* 0xffffff: no IEEE OUI, as for other software RDMA devices. */
@@ -148,6 +149,7 @@ static int sroce_query_device(struct ib_device *ibdev,
 	attr->max_pkeys = 1;
 	attr->max_mr = sdev->max_mr;
 	attr->max_mr_size = SROCE_MAX_MR_SIZE;
+	attr->max_mw = SROCE_MAX_MW;
 	attr->max_fast_reg_page_list_len = SROCE_MAX_FAST_REG_PAGES;
 	attr->local_ca_ack_delay = 15;
 	attr->atomic_cap = IB_ATOMIC_NONE;
@@ -161,9 +163,11 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.uverbs_abi_ver = SROCE_UVERBS_ABI_VERSION,
 
 	.alloc_mr = sroce_alloc_mr,
+	.alloc_mw = sroce_alloc_mw,
 	.alloc_pd = sroce_alloc_pd,
 	.alloc_ucontext = sroce_alloc_ucontext,
 	.dealloc_driver = sroce_dev_dealloc,
+	.dealloc_mw = sroce_dealloc_mw,
 	.dealloc_pd = sroce_dealloc_pd,
 	.dealloc_ucontext = sroce_dealloc_ucontext,
 	.dereg_mr = sroce_dereg_mr,
@@ -179,6 +183,7 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.reg_user_mr = sroce_reg_user_mr,
 	.rereg_user_mr = sroce_rereg_user_mr,
 
+	INIT_RDMA_OBJ_SIZE(ib_mw, sroce_mw, ibmw),
 	INIT_RDMA_OBJ_SIZE(ib_pd, sroce_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, sroce_ucontext, ibuc),
 };
