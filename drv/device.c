@@ -13,6 +13,7 @@
 #include <net/net_namespace.h>
 #include <rdma/ib_addr.h>
 
+#include "ah.h"
 #include "device.h"
 #include "mr.h"
 #include "verbs.h"
@@ -113,6 +114,7 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 	sdev->registered = false;
 	mutex_unlock(&sroce_devices_lock);
 
+	sroce_ahs_fini(sdev);
 	sroce_keys_fini(sdev);
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
 }

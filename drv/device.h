@@ -44,6 +44,8 @@
  * @num_mr: MRs allocated, at most @max_mr; kernel PDs' DMA MRs count too.
  * @num_mw: MWs allocated, at most SROCE_MAX_MW.
  * @key_seq: source of key bytes for new registrations.
+ * @ahs: user AH number -> AH, for the UD packet path (ah.h).
+ * @num_ah: AHs allocated, kernel ones included, at most SROCE_MAX_AH.
  */
 struct sroce_dev {
 	struct ib_device ibdev;
@@ -58,6 +60,8 @@ struct sroce_dev {
 	atomic_t num_mr;
 	atomic_t num_mw;
 	atomic_t key_seq;
+	struct sroce_table ahs;
+	atomic_t num_ah;
 };
 
 static inline struct sroce_dev *to_sdev(struct ib_device *ibdev)

@@ -7,6 +7,7 @@
 #include <rdma/ib_addr.h>
 #include <rdma/ib_mad.h>
 
+#include "ah.h"
 #include "mr.h"
 #include "mw.h"
 #include "verbs.h"
@@ -150,6 +151,7 @@ static int sroce_query_device(struct ib_device *ibdev,
 	attr->max_mr = sdev->max_mr;
 	attr->max_mr_size = SROCE_MAX_MR_SIZE;
 	attr->max_mw = SROCE_MAX_MW;
+	attr->max_ah = SROCE_MAX_AH;
 	attr->max_fast_reg_page_list_len = SROCE_MAX_FAST_REG_PAGES;
 	attr->local_ca_ack_delay = 15;
 	attr->atomic_cap = IB_ATOMIC_NONE;
@@ -166,23 +168,28 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.alloc_mw = sroce_alloc_mw,
 	.alloc_pd = sroce_alloc_pd,
 	.alloc_ucontext = sroce_alloc_ucontext,
+	.create_ah = sroce_create_ah,
+	.create_user_ah = sroce_create_ah,
 	.dealloc_driver = sroce_dev_dealloc,
 	.dealloc_mw = sroce_dealloc_mw,
 	.dealloc_pd = sroce_dealloc_pd,
 	.dealloc_ucontext = sroce_dealloc_ucontext,
 	.dereg_mr = sroce_dereg_mr,
+	.destroy_ah = sroce_destroy_ah,
 	.disassociate_ucontext = sroce_disassociate_ucontext,
 	.fill_res_mr_entry = sroce_fill_res_mr_entry,
 	.get_dma_mr = sroce_get_dma_mr,
 	.get_link_layer = sroce_get_link_layer,
 	.get_port_immutable = sroce_get_port_immutable,
 	.map_mr_sg = sroce_map_mr_sg,
+	.query_ah = sroce_query_ah,
 	.query_device = sroce_query_device,
 	.query_pkey = sroce_query_pkey,
 	.query_port = sroce_query_port,
 	.reg_user_mr = sroce_reg_user_mr,
 	.rereg_user_mr = sroce_rereg_user_mr,
 
+	INIT_RDMA_OBJ_SIZE(ib_ah, sroce_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_mw, sroce_mw, ibmw),
 	INIT_RDMA_OBJ_SIZE(ib_pd, sroce_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, sroce_ucontext, ibuc),
@@ -199,6 +206,7 @@ int sroce_verbs_setup(struct sroce_dev *sdev)
 	strscpy(ibdev->node_desc, "sroce", sizeof(ibdev->node_desc));
 	/* infallible; sroce_dev_dealloc() undoes them */
 	sroce_keys_init(sdev);
+	sroce_ahs_init(sdev);
 	addrconf_addr_eui48((unsigned char *)&ibdev->node_guid,
 			    sdev->ndev->dev_addr);
 	ib_set_device_ops(ibdev, &sroce_dev_ops);
