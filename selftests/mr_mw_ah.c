@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <rdma/ib_user_verbs.h>
 #include <rdma/rdma_user_rxe.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -32,7 +33,8 @@
 #define LIMIT_MR	1000
 #define MANY_MR		5000
 #define DEFAULT_MAX_MR	65536
-#define NUM_TESTS	30
+#define NUM_TESTS	31
+#define CHURN_MR	3000
 
 /* The rxe provider's AH (providers/rxe/rxe.h of rdma-core 44). */
 struct rxe_ah_view {
@@ -346,7 +348,7 @@ static void test_limit(struct ibv_context *c1, char *buf)
 		}
 		n++;
 	}
-	ktap_info("sroce1 took %d MRs, then: %s", n, strerror(-err));
+	ktap_info("sroce1 took %d MRs, then: %s", n, strerror(err));
 	/* kernel PDs' internal DMA MRs count against the limit as well */
 	ktap_result(n <= LIMIT_MR && n >= LIMIT_MR - 8 && err == ENOMEM,
 		    "past max_mr=%d registration fails with ENOMEM", LIMIT_MR);
@@ -473,7 +475,7 @@ static void test_ah(struct ibv_context *c0, struct ibv_context *c1,
 	}
 	ktap_result(s4 >= 0 && p4 >= 0 && ok,
 		    "create_ah to the peer's RoCE v2 IPv4 GID: distinct non-zero ah_num (%s)",
-		    strerror(-err));
+		    strerror(err));
 	for (i = 0; i < 8; i++)
 		if (ah[i] && ibv_destroy_ah(ah[i]))
 			ok = 0;
@@ -488,6 +490,79 @@ static void test_ah(struct ibv_context *c0, struct ibv_context *c1,
 	ktap_result(!ah[0], "IPv4 source GID with an IPv6 destination is refused");
 	if (ah[0])
 		ibv_destroy_ah(ah[0]);
+}
+
+/* Runs dumps until @stop_fd becomes readable; reports their count. */
+static void dump_loop(int stop_fd, int out_fd)
+{
+	struct pollfd p = { .fd = stop_fd, .events = POLLIN };
+	int dumps = 0, fails = 0;
+
+	while (poll(&p, 1, 0) == 0) {
+		if (sh("rdma -dd res show mr >/dev/null"))
+			fails++;
+		dumps++;
+	}
+	if (write(out_fd, &dumps, sizeof(dumps)) != sizeof(dumps))
+		fails++;
+	_exit(fails ? 1 : 0);
+}
+
+/*
+ * Registration, re-registration and deregistration churn while another
+ * process dumps `rdma -dd res show mr` (which calls sroce's
+ * fill_res_mr_entry) as fast as it can.
+ */
+static void test_churn_under_dump(struct ibv_pd *pd, struct ibv_pd *pd2,
+				  char *buf)
+{
+	static struct ibv_mr *live[128];
+	int fds[2], stop[2], i, ops = 0, bad = 0, dumps = 0, status = 0;
+	__u32 key;
+	pid_t pid;
+
+	if (pipe(fds) || pipe(stop)) {
+		ktap_result(0, "churn under dump: no pipe");
+		return;
+	}
+	pid = fork();
+	if (!pid)
+		dump_loop(stop[0], fds[1]);
+	for (i = 0; i < CHURN_MR; i++) {
+		int slot = i % 128, len = 1 + (i * 7919) % (256 << 10);
+
+		if (live[slot] && ibv_dereg_mr(live[slot]))
+			bad++;
+		live[slot] = ibv_reg_mr(i & 1 ? pd : pd2, buf + (i % 4096), len,
+					access_of(i % 32) | IBV_ACCESS_LOCAL_WRITE);
+		if (!live[slot]) {
+			bad++;
+			continue;
+		}
+		ops++;
+		if (i % 3 == 0 &&
+		    rereg(live[slot], IBV_REREG_MR_CHANGE_PD |
+			  IBV_REREG_MR_CHANGE_ACCESS, NULL, 0,
+			  i & 1 ? pd2 : pd, IBV_ACCESS_LOCAL_WRITE, &key))
+			bad++;
+	}
+	for (i = 0; i < 128; i++)
+		if (live[i] && ibv_dereg_mr(live[i]))
+			bad++;
+	if (write(stop[1], "x", 1) != 1)
+		bad++;
+	waitpid(pid, &status, 0);
+	if (read(fds[0], &dumps, sizeof(dumps)) != sizeof(dumps))
+		dumps = 0;
+	close(fds[0]);
+	close(fds[1]);
+	close(stop[0]);
+	close(stop[1]);
+	ktap_info("%d registrations, %d dumps alongside", ops, dumps);
+	ktap_result(!bad && ops == CHURN_MR && dumps > 0 && WIFEXITED(status) &&
+		    !WEXITSTATUS(status) && res_mr_count("sroce0") == 0,
+		    "%d MRs registered, re-registered and freed under rdma res dumps",
+		    CHURN_MR);
 }
 
 /* A process that exits holding MRs, MWs and AHs leaves nothing behind. */
@@ -587,6 +662,7 @@ int main(void)
 	test_mw(pd, buf);				/* 4 */
 	test_ah(c0, c1, pd);				/* 4 */
 	test_exit_reclaims(buf);			/* 1 */
+	test_churn_under_dump(pd, pd2, buf);		/* 1 */
 
 	ibv_dealloc_pd(pd2);
 	ibv_dealloc_pd(pd);
