@@ -13,8 +13,10 @@
 #include <net/net_namespace.h>
 #include <rdma/ib_addr.h>
 
+#include "ah.h"
 #include "device.h"
 #include "qp.h"
+#include "mr.h"
 #include "verbs.h"
 
 /* Protects sroce_devices and each device's @port_state and @registered. */
@@ -113,9 +115,12 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 	sdev->registered = false;
 	mutex_unlock(&sroce_devices_lock);
 
+	/* the reverse of sroce_verbs_setup() */
+	sroce_ahs_fini(sdev);
+	sroce_keys_fini(sdev);
+	sroce_table_fini(&sdev->srq_table);
 	sroce_qp_dev_fini(sdev);
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
-	sroce_table_fini(&sdev->srq_table);
 }
 
 /*

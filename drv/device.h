@@ -42,6 +42,15 @@
  * @num_cq: completion queues allocated, bounded by the device attribute.
  * @srq_table: srq_num -> SRQ, for the packet path; its count is bounded by
  *	max_srq. Set up before the ops, torn down in dealloc_driver.
+ * @keys: lkey/rkey index (key >> 8) -> MR or MW, for the packet path
+ *	(mr.h); the key byte is checked against the object.
+ * @max_mr: the MR limit of this device (module parameter max_mr when the
+ *	device was added).
+ * @num_mr: MRs allocated, at most @max_mr; kernel PDs' DMA MRs count too.
+ * @num_mw: MWs allocated, at most SROCE_MAX_MW.
+ * @key_seq: source of key bytes for new registrations.
+ * @ahs: user AH number -> AH, for the UD packet path (ah.h).
+ * @num_ah: AHs allocated, kernel ones included, at most SROCE_MAX_AH.
  */
 struct sroce_dev {
 	struct ib_device ibdev;
@@ -54,6 +63,13 @@ struct sroce_dev {
 	struct sroce_table qpn_table;
 	atomic_t num_cq;
 	struct sroce_table srq_table;
+	struct sroce_table keys;
+	u32 max_mr;
+	atomic_t num_mr;
+	atomic_t num_mw;
+	atomic_t key_seq;
+	struct sroce_table ahs;
+	atomic_t num_ah;
 };
 
 static inline struct sroce_dev *to_sdev(struct ib_device *ibdev)

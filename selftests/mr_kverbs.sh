@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel verbs of MRs and AHs, which no user process reaches: DMA MRs
+# that core makes for kernel PDs, alloc_mr + map_mr_sg, AHs created and
+# destroyed in atomic context. kmod/sroce_kverbs_test.ko runs them at load
+# and prints KTAP to the kernel log; this re-emits it and checks that no
+# MR is left behind.
+. "$(dirname "$0")/lib.sh"
+
+ko=$(dirname "$0")/kmod/sroce_kverbs_test.ko
+tests=13
+
+if [ ! -e "$ko" ]; then
+	ktap_plan 1
+	ktap_skip "kernel verbs" "$ko not built (make -C selftests)"
+	ktap_finish
+fi
+
+sroce_reset
+veth_setup
+rdma link add sroce0 type sroce netdev "$VETH_A"
+wait_for 20 sh -c "ibv_devinfo -v -d sroce0 | grep -q '$IP_A, RoCE v2'" &&
+	wait_for 20 sh -c "ibv_devinfo -v -d sroce0 | grep -q '$IP6_A, RoCE v2'"
+
+dmesg_mark
+if insmod "$ko" dev=sroce0; then
+	rmmod sroce_kverbs_test
+else
+	echo "# insmod $ko failed"
+fi
+# core's own messages for the module's PDs carry its name too: comment them
+tap=$(dmesg_since_mark | sed -n 's/.*sroce_kverbs_test: //p' |
+	sed '/^\(ok \|not ok \|TAP version\|1\.\.\|#\)/!s/^/# /')
+echo "$tap"
+mrs=$(rdma res show mr | grep -c 'dev sroce0 ')
+echo "# MRs left on sroce0: $mrs"
+
+sroce_reset
+if [ "$(echo "$tap" | grep -c '^ok ')" -eq "$tests" ] &&
+   ! echo "$tap" | grep -q '^not ok' && [ "$mrs" -eq 0 ]; then
+	exit "$KSFT_PASS"
+fi
+exit "$KSFT_FAIL"
