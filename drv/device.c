@@ -17,6 +17,7 @@
 #include "device.h"
 #include "qp.h"
 #include "mr.h"
+#include "stats.h"
 #include "verbs.h"
 
 /* Protects sroce_devices and each device's @port_state and @registered. */
@@ -116,6 +117,7 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 	mutex_unlock(&sroce_devices_lock);
 
 	/* the reverse of sroce_verbs_setup() */
+	sroce_stats_fini(sdev->stats);
 	sroce_ahs_fini(sdev);
 	sroce_keys_fini(sdev);
 	sroce_table_fini(&sdev->srq_table);
@@ -183,6 +185,8 @@ void sroce_port_update(struct sroce_dev *sdev)
 	mutex_unlock(&sroce_devices_lock);
 	if (!changed)
 		return;
+	if (state != IB_PORT_ACTIVE)
+		sroce_stat_inc(sdev->stats, LINK_DOWNED);
 
 	event.event = state == IB_PORT_ACTIVE ? IB_EVENT_PORT_ACTIVE :
 						IB_EVENT_PORT_ERR;

@@ -37,6 +37,8 @@
  * @registered: set once ib_register_device() succeeded, under
  *	sroce_devices_lock; until then the notifier leaves the device alone.
  * @num_pd: protection domains allocated, bounded by the device attribute.
+ * @stats: per-CPU counters (stats.h), from sroce_verbs_setup() to
+ *	dealloc_driver.
  * @qpn_table: QPN -> struct sroce_qp (qp.c); set up in sroce_verbs_setup(),
  *	torn down in sroce_dev_dealloc().
  * @num_cq: completion queues allocated, bounded by the device attribute.
@@ -52,6 +54,8 @@
  * @ahs: user AH number -> AH, for the UD packet path (ah.h).
  * @num_ah: AHs allocated, kernel ones included, at most SROCE_MAX_AH.
  */
+struct sroce_stats;
+
 struct sroce_dev {
 	struct ib_device ibdev;
 	struct net_device *ndev;
@@ -60,6 +64,7 @@ struct sroce_dev {
 	enum ib_port_state port_state;
 	bool registered;
 	atomic_t num_pd;
+	struct sroce_stats __percpu *stats;
 	struct sroce_table qpn_table;
 	atomic_t num_cq;
 	struct sroce_table srq_table;

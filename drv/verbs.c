@@ -11,6 +11,7 @@
 #include "qp.h"
 #include "queue.h"
 #include "srq.h"
+#include "stats.h"
 #include "ah.h"
 #include "mr.h"
 #include "mw.h"
@@ -181,6 +182,7 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.driver_id = RDMA_DRIVER_RXE,
 	.uverbs_abi_ver = SROCE_UVERBS_ABI_VERSION,
 
+	.alloc_hw_port_stats = sroce_alloc_hw_port_stats,
 	.alloc_mr = sroce_alloc_mr,
 	.alloc_mw = sroce_alloc_mw,
 	.alloc_pd = sroce_alloc_pd,
@@ -204,6 +206,7 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.fill_res_mr_entry = sroce_fill_res_mr_entry,
 	.fill_res_qp_entry = sroce_fill_res_qp_entry,
 	.get_dma_mr = sroce_get_dma_mr,
+	.get_hw_stats = sroce_get_hw_stats,
 	.get_link_layer = sroce_get_link_layer,
 	.get_port_immutable = sroce_get_port_immutable,
 	.map_mr_sg = sroce_map_mr_sg,
@@ -236,6 +239,7 @@ static const struct ib_device_ops sroce_dev_ops = {
 int sroce_verbs_setup(struct sroce_dev *sdev)
 {
 	struct ib_device *ibdev = &sdev->ibdev;
+	int err;
 
 	ibdev->node_type = RDMA_NODE_IB_CA;
 	ibdev->phys_port_cnt = 1;
@@ -254,6 +258,10 @@ int sroce_verbs_setup(struct sroce_dev *sdev)
 	/* the write commands core leaves to the driver to opt into */
 	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ);
 	ib_set_device_ops(ibdev, &sroce_dev_ops);
+
+	err = sroce_stats_init(&sdev->stats);
+	if (err)
+		return err;
 
 	/* core holds its own netdev reference and builds the GID table */
 	return ib_device_set_netdev(ibdev, sdev->ndev, SROCE_PORT);
