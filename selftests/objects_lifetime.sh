@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Object lifetime under pressure: 10,000 QPs, CQs and MRs created and
+# destroyed by several processes while others dump resources without pause;
+# a process killed with thousands of objects; a device deleted under a
+# process that holds objects.
+. "$(dirname "$0")/lib.sh"
+
+bin=$(dirname "$0")
+N=${CHURN_OBJECTS:-10000}
+
+# "pd N cq N qp N mr N" of a device, from the rdma res summary.
+res_counts() {
+	rdma res show "$1" | sed -n 's/.* pd \([0-9]*\) cq \([0-9]*\) qp \([0-9]*\) .* mr \([0-9]*\) .*/pd \1 cq \2 qp \3 mr \4/p'
+}
+
+res_counts_are() {
+	[ "$(res_counts "$1")" = "$2" ]
+}
+
+res_qp_at_least() {
+	local qp
+	qp=$(res_counts "$1" | sed -n 's/.* qp \([0-9]*\) .*/\1/p')
+	[ "${qp:-0}" -ge "$2" ]
+}
+
+ktap_plan 7
+sroce_reset
+veth_setup
+rdma link add sroce0 type sroce netdev "$VETH_A"
+base=$(res_counts sroce0)
+ktap_info "baseline: $base"
+
+out=$("$bin/churn" -d sroce0 -w 4 -D 4 -q "$N" -c "$N" -m "$N" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/# /'
+if [ $rc -eq 0 ]; then
+	ktap_ok "churn: $N QPs, CQs, MRs under continuous dumps"
+else
+	ktap_not_ok "churn: $N QPs, CQs, MRs under continuous dumps" "exit $rc"
+fi
+ktap_check "rdma res counts back to the baseline" \
+	wait_for 30 res_counts_are sroce0 "$base"
+
+"$bin/hold" -d sroce0 -n 2000 -k >/tmp/hold.log 2>&1 &
+holder=$!
+if wait_for 300 grep -q "hold: ready" /tmp/hold.log &&
+   res_qp_at_least sroce0 2000; then
+	ktap_info "holding: $(res_counts sroce0)"
+	kill -9 "$holder"
+	wait "$holder" 2>/dev/null
+	ktap_check "kill -9 with 2000 of each object: all reclaimed" \
+		wait_for 120 res_counts_are sroce0 "$base"
+else
+	kill -9 "$holder" 2>/dev/null
+	ktap_not_ok "kill -9 with 2000 of each object: all reclaimed" \
+		"$(cat /tmp/hold.log)"
+fi
+
+"$bin/hold" -d sroce0 -n 500 >/tmp/hold.log 2>&1 &
+holder=$!
+if wait_for 300 grep -q "hold: ready" /tmp/hold.log &&
+   rdma link delete sroce0 && rdma_dev_gone sroce0; then
+	ktap_ok "link delete under a process holding 500 of each object"
+else
+	ktap_not_ok "link delete under a process holding 500 of each object"
+fi
+timeout 120 tail --pid="$holder" -f /dev/null
+wait "$holder"
+rc=$?
+sed 's/^/# /' /tmp/hold.log
+if [ $rc -eq 0 ] && grep -q "got IBV_EVENT_DEVICE_FATAL" /tmp/hold.log &&
+   grep -q "destroyed everything, 0 failures" /tmp/hold.log; then
+	ktap_ok "the holder got DEVICE_FATAL, destroyed its objects, exited"
+else
+	ktap_not_ok "the holder got DEVICE_FATAL, destroyed its objects, exited" \
+		"exit $rc"
+fi
+
+rdma link add sroce0 type sroce netdev "$VETH_A"
+if res_counts_are sroce0 "$base" && rdma link delete sroce0; then
+	ktap_ok "a new device starts from the baseline"
+else
+	ktap_not_ok "a new device starts from the baseline"
+fi
+if rmmod sroce && modprobe sroce; then
+	ktap_ok "rmmod and reload after the churn"
+else
+	ktap_not_ok "rmmod and reload after the churn"
+fi
+
+sroce_reset
+ktap_finish
