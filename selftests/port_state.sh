@@ -13,11 +13,18 @@ mtu_is() {
 	[ "$(active_mtu "$1")" = "$2" ]
 }
 
-ktap_plan 6
+# One counter of `rdma statistic show link DEV/1`.
+counter() {
+	rdma statistic show link "$1/1" |
+		sed -n "s/.* $2 \([0-9]*\).*/\1/p"
+}
+
+ktap_plan 7
 sroce_reset
 veth_setup
 rdma link add sroce0 type sroce netdev "$VETH_A"
 asyncwatch_start sroce0
+downed=$(counter sroce0 link_downed)
 
 ip link set "$VETH_B" down
 if wait_for 10 port_state_is sroce0 DOWN &&
@@ -38,6 +45,12 @@ else
 fi
 asyncwatch_stop
 ktap_info "events: $(grep -c event_type /tmp/asyncwatch.log)"
+if [ -n "$downed" ] && [ "$(counter sroce0 link_downed)" = $((downed + 1)) ]; then
+	ktap_ok "rdma statistic: link_downed counted the loss once"
+else
+	ktap_not_ok "rdma statistic: link_downed counted the loss once" \
+		"before '$downed', after '$(counter sroce0 link_downed)'"
+fi
 
 ip link set "$VETH_A" down
 ktap_check "admin down: port DOWN" wait_for 10 port_state_is sroce0 DOWN
