@@ -8,6 +8,7 @@
 #include <rdma/ib_mad.h>
 
 #include "cq.h"
+#include "dump_raw.h"
 #include "qp.h"
 #include "queue.h"
 #include "srq.h"
@@ -203,8 +204,11 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.destroy_srq = sroce_destroy_srq,
 	.disassociate_ucontext = sroce_disassociate_ucontext,
 	.fill_res_cq_entry = sroce_fill_res_cq_entry,
+	.fill_res_cq_entry_raw = sroce_fill_res_cq_entry_raw,
 	.fill_res_mr_entry = sroce_fill_res_mr_entry,
+	.fill_res_mr_entry_raw = sroce_fill_res_mr_entry_raw,
 	.fill_res_qp_entry = sroce_fill_res_qp_entry,
+	.fill_res_qp_entry_raw = sroce_fill_res_qp_entry_raw,
 	.get_dma_mr = sroce_get_dma_mr,
 	.get_hw_stats = sroce_get_hw_stats,
 	.get_link_layer = sroce_get_link_layer,

@@ -319,11 +319,7 @@ static void nl_dumper(long index)
 		int cmd = cmds[seq % 7];
 
 		err = nl_dump(fd, cmd, index, seq++);
-		/* A raw dump is optional for a driver: EOPNOTSUPP is fine. */
-		if (err && !(err == -EOPNOTSUPP &&
-			     (cmd == RDMA_NLDEV_CMD_RES_QP_GET_RAW ||
-			      cmd == RDMA_NLDEV_CMD_RES_CQ_GET_RAW ||
-			      cmd == RDMA_NLDEV_CMD_RES_MR_GET_RAW))) {
+		if (err) {
 			__sync_fetch_and_add(&sh->nl_fail, 1);
 			note_error("%s: %s", "netlink dump", -err);
 		}
