@@ -124,8 +124,14 @@ if [[ -z $rc ]]; then
 fi
 
 echo "$rc" >"$R/rc"
+# kmemleak only reports an object that stayed unreferenced for 5 s and over
+# more than one scan: wait past that, then scan three times.
 if [[ -w /sys/kernel/debug/kmemleak ]]; then
-	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	for _ in 1 2 3; do
+		echo scan >/sys/kernel/debug/kmemleak
+		sleep 1
+	done
 	cat /sys/kernel/debug/kmemleak >"$R/kmemleak.log"
 fi
 dmesg >"$R/dmesg.log"
