@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ktap.h"
@@ -33,8 +34,9 @@
 #define LIMIT_MR	1000
 #define MANY_MR		5000
 #define DEFAULT_MAX_MR	65536
-#define NUM_TESTS	31
+#define NUM_TESTS	32
 #define CHURN_MR	3000
+#define MIN_DUMPS	20
 
 /* The rxe provider's AH (providers/rxe/rxe.h of rdma-core 44). */
 struct rxe_ah_view {
@@ -435,6 +437,16 @@ static int find_gid(struct ibv_context *ctx, const char *ip, union ibv_gid *gid)
 	return -1;
 }
 
+static int find_gid_on(const char *dev, const char *ip, union ibv_gid *gid)
+{
+	struct ibv_context *c = open_dev(dev);
+	int i = c ? find_gid(c, ip, gid) : -1;
+
+	if (c)
+		ibv_close_device(c);
+	return i;
+}
+
 static struct ibv_ah *make_ah(struct ibv_pd *pd, int sgid, union ibv_gid *dgid)
 {
 	struct ibv_ah_attr attr = {
@@ -492,45 +504,55 @@ static void test_ah(struct ibv_context *c0, struct ibv_context *c1,
 		ibv_destroy_ah(ah[0]);
 }
 
-/* Runs dumps until @stop_fd becomes readable; reports their count. */
-static void dump_loop(int stop_fd, int out_fd)
+/* Runs dumps until @stop_fd becomes readable, counting them in *@dumps. */
+static void dump_loop(int stop_fd, int *dumps)
 {
 	struct pollfd p = { .fd = stop_fd, .events = POLLIN };
-	int dumps = 0, fails = 0;
+	int fails = 0;
 
 	while (poll(&p, 1, 0) == 0) {
 		if (sh("rdma -dd res show mr >/dev/null"))
 			fails++;
-		dumps++;
+		__atomic_add_fetch(dumps, 1, __ATOMIC_RELAXED);
 	}
-	if (write(out_fd, &dumps, sizeof(dumps)) != sizeof(dumps))
-		fails++;
 	_exit(fails ? 1 : 0);
 }
 
 /*
  * Registration, re-registration and deregistration churn while another
  * process dumps `rdma -dd res show mr` (which calls sroce's
- * fill_res_mr_entry) as fast as it can.
+ * fill_res_mr_entry) as fast as it can: at least CHURN_MR registrations
+ * and MIN_DUMPS dumps, at most a minute beyond the registrations.
  */
 static void test_churn_under_dump(struct ibv_pd *pd, struct ibv_pd *pd2,
 				  char *buf)
 {
 	static struct ibv_mr *live[128];
-	int fds[2], stop[2], i, ops = 0, bad = 0, dumps = 0, status = 0;
+	int stop[2], i, ops = 0, bad = 0, dumps, status = 0;
+	time_t deadline = 0;
+	int *shared;
 	__u32 key;
 	pid_t pid;
 
-	if (pipe(fds) || pipe(stop)) {
-		ktap_result(0, "churn under dump: no pipe");
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED || pipe(stop)) {
+		ktap_result(0, "churn under dump: no shared memory or pipe");
 		return;
 	}
+	*shared = 0;
 	pid = fork();
 	if (!pid)
-		dump_loop(stop[0], fds[1]);
-	for (i = 0; i < CHURN_MR; i++) {
+		dump_loop(stop[0], shared);
+	for (i = 0;; i++) {
 		int slot = i % 128, len = 1 + (i * 7919) % (256 << 10);
 
+		if (i == CHURN_MR)
+			deadline = time(NULL) + 60;
+		if (i >= CHURN_MR &&
+		    (__atomic_load_n(shared, __ATOMIC_RELAXED) >= MIN_DUMPS ||
+		     time(NULL) > deadline))
+			break;
 		if (live[slot] && ibv_dereg_mr(live[slot]))
 			bad++;
 		live[slot] = ibv_reg_mr(i & 1 ? pd : pd2, buf + (i % 4096), len,
@@ -552,17 +574,16 @@ static void test_churn_under_dump(struct ibv_pd *pd, struct ibv_pd *pd2,
 	if (write(stop[1], "x", 1) != 1)
 		bad++;
 	waitpid(pid, &status, 0);
-	if (read(fds[0], &dumps, sizeof(dumps)) != sizeof(dumps))
-		dumps = 0;
-	close(fds[0]);
-	close(fds[1]);
+	dumps = *shared;
+	munmap(shared, sizeof(*shared));
 	close(stop[0]);
 	close(stop[1]);
 	ktap_info("%d registrations, %d dumps alongside", ops, dumps);
-	ktap_result(!bad && ops == CHURN_MR && dumps > 0 && WIFEXITED(status) &&
-		    !WEXITSTATUS(status) && res_mr_count("sroce0") == 0,
-		    "%d MRs registered, re-registered and freed under rdma res dumps",
-		    CHURN_MR);
+	ktap_result(!bad && ops >= CHURN_MR && dumps >= MIN_DUMPS &&
+		    WIFEXITED(status) && !WEXITSTATUS(status) &&
+		    res_mr_count("sroce0") == 0,
+		    "%d+ MRs registered, re-registered and freed under %d+ rdma res dumps",
+		    CHURN_MR, MIN_DUMPS);
 }
 
 /* A process that exits holding MRs, MWs and AHs leaves nothing behind. */
@@ -592,6 +613,72 @@ static void test_exit_reclaims(char *buf)
 	ktap_result(WIFEXITED(status) && !WEXITSTATUS(status) && n == 0,
 		    "a process exiting with 500 MRs and 20 MWs leaves none (%d left)",
 		    n);
+}
+
+/* Holds MRs, MWs and AHs on sroce1 until the device goes away. */
+static void holder(int ready_fd)
+{
+	struct ibv_context *c = open_dev("sroce1");
+	struct ibv_pd *pd = c ? ibv_alloc_pd(c) : NULL;
+	int s4 = c ? find_gid(c, "198.18.1.2", NULL) : -1;
+	struct ibv_async_event ev;
+	struct pollfd p;
+	union ibv_gid d4;
+	int i, held = 0;
+	char *buf = malloc(1 << 20);
+
+	if (find_gid_on("sroce0", "198.18.1.1", &d4) < 0)
+		s4 = -1;
+	for (i = 0; pd && buf && i < 200; i++)
+		held += !!ibv_reg_mr(pd, buf + i * 4096, 4096,
+				     IBV_ACCESS_LOCAL_WRITE);
+	for (i = 0; pd && i < 20; i++)
+		held += !!ibv_alloc_mw(pd, i & 1 ? IBV_MW_TYPE_2 : IBV_MW_TYPE_1);
+	for (i = 0; pd && s4 >= 0 && i < 10; i++)
+		held += !!make_ah(pd, s4, &d4);
+	if (write(ready_fd, &held, sizeof(held)) != sizeof(held) || !c)
+		_exit(3);
+
+	p.fd = c->async_fd;
+	p.events = POLLIN;
+	while (poll(&p, 1, 60000) == 1 && !ibv_get_async_event(c, &ev)) {
+		bool fatal = ev.event_type == IBV_EVENT_DEVICE_FATAL;
+
+		ibv_ack_async_event(&ev);
+		if (fatal)
+			_exit(0);
+	}
+	_exit(2);
+}
+
+/*
+ * `rdma link delete` while a process holds MRs, MWs and AHs: the device
+ * goes, core destroys the objects (sroce's tables must be empty when the
+ * device is freed), the process gets IBV_EVENT_DEVICE_FATAL.
+ */
+static void test_link_delete_with_objects(void)
+{
+	int fds[2], held = 0, rc, status = 0;
+	pid_t pid;
+
+	if (pipe(fds)) {
+		ktap_result(0, "link delete with objects: no pipe");
+		return;
+	}
+	pid = fork();
+	if (!pid)
+		holder(fds[1]);
+	if (read(fds[0], &held, sizeof(held)) != sizeof(held))
+		held = -1;
+	rc = sh("timeout 120 rdma link delete sroce1");
+	waitpid(pid, &status, 0);
+	close(fds[0]);
+	close(fds[1]);
+	ktap_info("holder had %d objects; link delete: %d; holder exit %d",
+		  held, rc, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	ktap_result(held == 230 && !rc && WIFEXITED(status) &&
+		    !WEXITSTATUS(status) && sh("rdma dev show sroce1 2>/dev/null"),
+		    "rdma link delete while a process holds 200 MRs, 20 MWs, 10 AHs: device gone, DEVICE_FATAL");
 }
 
 /* Shell steps (lib.sh sourced) that make sroce1 (max_mr=LIMIT_MR), sroce0. */
@@ -663,6 +750,8 @@ int main(void)
 	test_ah(c0, c1, pd);				/* 4 */
 	test_exit_reclaims(buf);			/* 1 */
 	test_churn_under_dump(pd, pd2, buf);		/* 1 */
+
+	test_link_delete_with_objects();		/* 1 */
 
 	ibv_dealloc_pd(pd2);
 	ibv_dealloc_pd(pd);

@@ -22,6 +22,9 @@ module_param(dev, charp, 0444);
 
 static int kt_n, kt_fail;
 
+/* held around the AH verbs to make their context atomic */
+static DEFINE_SPINLOCK(kt_atomic_lock);
+
 #define kt_result(cond, fmt, ...) do {					\
 	bool __ok = (cond);						\
 									\
@@ -134,7 +137,6 @@ static void kt_ah(struct ib_device *ibdev, struct ib_pd *pd)
 	const struct ib_gid_attr *g4 = kt_gid(ibdev, true);
 	const struct ib_gid_attr *g6 = kt_gid(ibdev, false);
 	struct rdma_ah_attr attr = {}, q = {};
-	DEFINE_SPINLOCK(lock);
 	struct ib_ah *ah = ERR_PTR(-ENODEV), *bad;
 	int qerr = -ENODEV, derr = -ENODEV;
 
@@ -145,11 +147,11 @@ static void kt_ah(struct ib_device *ibdev, struct ib_pd *pd)
 				g4->index, 7, 0x20);
 		memcpy(attr.roce.dmac, mac, ETH_ALEN);
 
-		spin_lock(&lock);
+		spin_lock(&kt_atomic_lock);
 		ah = rdma_create_ah(pd, &attr, 0);
 		if (!IS_ERR(ah))
 			qerr = rdma_query_ah(ah, &q);
-		spin_unlock(&lock);
+		spin_unlock(&kt_atomic_lock);
 	}
 	kt_result(!IS_ERR(ah), "create_ah in atomic context (%d)",
 		  PTR_ERR_OR_ZERO(ah));
@@ -162,9 +164,9 @@ static void kt_ah(struct ib_device *ibdev, struct ib_pd *pd)
 		  ether_addr_equal(q.roce.dmac, mac),
 		  "query_ah returns the address vector");
 	if (!IS_ERR(ah)) {
-		spin_lock(&lock);
+		spin_lock(&kt_atomic_lock);
 		derr = rdma_destroy_ah_user(ah, 0, NULL);
-		spin_unlock(&lock);
+		spin_unlock(&kt_atomic_lock);
 	}
 	kt_result(!derr, "destroy_ah in atomic context");
 
