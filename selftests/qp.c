@@ -3,7 +3,9 @@
  * Queue pairs through stock libibverbs (rxe provider): create RC, UC and UD
  * QPs, walk the state machine with valid attributes and read them back,
  * refuse invalid transitions, masks, values and capacities without harming
- * the QP, never reuse a QPN at once, and hold a few thousand QPs.
+ * the QP, never reuse a QPN at once, hold a few thousand QPs while netlink
+ * dumps race with them, and lose none when their process is killed or the
+ * device deleted under them.
  *
  * Sets up its own device: sroce_qp0 on veth0 (selftests/lib.sh), with a
  * permanent neighbour as the remote end so that core resolves the AV's
@@ -17,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,7 +86,8 @@ static bool setup_device(void)
 
 static void teardown_device(void)
 {
-	sh("rdma link delete %s; veth_teardown", DEV_NAME);
+	sh("rdma_dev_exists %s && rdma link delete %s; veth_teardown",
+	   DEV_NAME, DEV_NAME);
 }
 
 static struct ibv_context *open_device(const char *name)
@@ -293,6 +298,23 @@ static bool check_query(struct ibv_qp *qp, enum ibv_qp_state want)
 	return true;
 }
 
+/* The next async event within @ms is @type for @qp. */
+static bool async_event_is(enum ibv_event_type type, struct ibv_qp *qp,
+			   int ms)
+{
+	struct pollfd pfd = { .fd = ctx->async_fd, .events = POLLIN };
+	struct ibv_async_event ev;
+	bool ok;
+
+	if (poll(&pfd, 1, ms) != 1 || ibv_get_async_event(ctx, &ev))
+		return false;
+	ok = ev.event_type == type && ev.element.qp == qp;
+	if (!ok)
+		ktap_info("async event %s", ibv_event_type_str(ev.event_type));
+	ibv_ack_async_event(&ev);
+	return ok;
+}
+
 /* The QP's line in `rdma -dd res show qp`, or an empty string. */
 static void res_line(uint32_t qpn, char *line, size_t len)
 {
@@ -384,13 +406,21 @@ static void test_walk(enum ibv_qp_type type)
 	ok = ok && check_query(qp, IBV_QPS_RTS);
 	ktap_result(ok, "%s: RTS -> RTS attribute change, read back", t);
 
+	/* RC asks for SQ_DRAINED, the others do not and must get none */
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_SQD;
-	a.en_sqd_async_notify = 0;
+	a.en_sqd_async_notify = type == IBV_QPT_RC;
 	ok = !ibv_modify_qp(qp, &a, IBV_QP_STATE |
 			    IBV_QP_EN_SQD_ASYNC_NOTIFY) &&
 	     check_query(qp, IBV_QPS_SQD);
 	ktap_result(ok, "%s: RTS -> SQD", t);
+	if (type == IBV_QPT_RC)
+		ktap_result(async_event_is(IBV_EVENT_SQ_DRAINED, qp, 5000),
+			    "%s: SQ_DRAINED event for the QP", t);
+	else
+		ktap_result(!async_event_is(IBV_EVENT_SQ_DRAINED, qp, 300),
+			    "%s: no SQ_DRAINED event without en_sqd_async_notify",
+			    t);
 	ok = !to_state(qp, IBV_QPS_RTS) && check_query(qp, IBV_QPS_RTS);
 	ktap_result(ok, "%s: SQD -> RTS", t);
 	ok = !to_state(qp, IBV_QPS_ERR) && qp_state(qp) == IBV_QPS_ERR;
@@ -789,6 +819,100 @@ static void test_many(void)
 		    in_dump);
 }
 
+static bool wait_res_qps(int want, int seconds)
+{
+	int i;
+
+	for (i = 0; i < seconds * 10; i++) {
+		if (count_res_qps() == want)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* A process killed while it holds QPs: core destroys them all. */
+static void test_kill(void)
+{
+	enum { KILL_QPS = 500 };
+	int fds[2], made = -1, held;
+	pid_t pid;
+
+	if (pipe(fds)) {
+		ktap_result(0, "kill -9: pipe");
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		struct ibv_context *c = open_device(DEV_NAME);
+		struct ibv_pd *p = c ? ibv_alloc_pd(c) : NULL;
+		struct ibv_cq *q = p ? ibv_create_cq(c, 16, NULL, NULL, 0) :
+				       NULL;
+		int k = 0;
+
+		while (q && k < KILL_QPS) {
+			struct ibv_qp_init_attr ia = {
+				.send_cq = q, .recv_cq = q,
+				.qp_type = k % 2 ? IBV_QPT_UD : IBV_QPT_RC,
+				.cap = { 4, 4, 1, 1, 0 },
+			};
+
+			if (!ibv_create_qp(p, &ia))
+				break;
+			k++;
+		}
+		if (write(fds[1], &k, sizeof(k)) != sizeof(k))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &made, sizeof(made)) != sizeof(made))
+		made = -1;
+	close(fds[0]);
+	held = count_res_qps();
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	ktap_result(made == KILL_QPS && held == KILL_QPS && wait_res_qps(0, 20),
+		    "kill -9 of a process holding %d QPs (dump saw %d): all reclaimed",
+		    made, held);
+}
+
+/*
+ * rdma link delete while this process holds QPs: the device goes away,
+ * and the QPs can still be destroyed afterwards.
+ */
+static void test_link_delete(void)
+{
+	enum { HELD_QPS = 50 };
+	struct ibv_qp *qps[HELD_QPS];
+	int i, n = 0, bad = 0;
+
+	for (i = 0; i < HELD_QPS; i++) {
+		qps[n] = create_qp(i % 2 ? IBV_QPT_UD : IBV_QPT_RC);
+		if (!qps[n])
+			break;
+		if (i % 5 == 0 && (to_init(qps[n]) || to_rtr(qps[n]) ||
+				   to_rts(qps[n])))
+			bad++;
+		n++;
+	}
+	ktap_result(n == HELD_QPS && !bad, "%d QPs held, %d in RTS", n,
+		    (n + 4) / 5 - bad);
+	ktap_result(!sh("rdma link delete %s && wait_for 20 rdma_dev_gone %s",
+			DEV_NAME, DEV_NAME),
+		    "rdma link delete with %d QPs held", n);
+	bad = 0;
+	for (i = 0; i < n; i++)
+		if (ibv_destroy_qp(qps[i]))
+			bad++;
+	ktap_result(!bad, "%d QPs destroyed after the device went away, %d failures",
+		    n, bad);
+}
+
 int main(int argc, char **argv)
 {
 	char self[PATH_MAX];
@@ -833,6 +957,8 @@ int main(int argc, char **argv)
 	test_caps();
 	test_qpn_reuse();
 	test_many();
+	test_kill();
+	test_link_delete();
 
 out_close:
 	if (cq)
