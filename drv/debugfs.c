@@ -7,12 +7,13 @@
  *   cq DEV CQN COUNT STATUS SOLICITED WR_ID
  *	post COUNT receive completions (wr_id WR_ID + i, byte_len i, immediate
  *	data i, src_qp 0xabcde, sl 3, status STATUS, solicited if SOLICITED)
- *	to the CQ whose restrack id is CQN. Reads "posted N of COUNT"; the
- *	write fails with the error of the first completion dropped.
+ *	to the user CQ whose restrack id is CQN. Reads "posted N of COUNT";
+ *	the write fails with the error of the first completion dropped.
  *   srq DEV SRQN COUNT
- *	consume up to COUNT WQEs of the SRQ whose restrack id is SRQN, as the
- *	datapath would. Reads "popped N:" and their wr_ids; the write fails
- *	with -ENOENT when fewer than COUNT were posted.
+ *	consume up to COUNT WQEs of the user SRQ with restrack id SRQN, as the
+ *	datapath would. Reads "popped" and their wr_ids ("!" marks a malformed
+ *	one); the write fails with -ENOENT when fewer than COUNT were posted,
+ *	-EINVAL when one was malformed.
  *   kernel DEV
  *	run the checks of kernel CQs and SRQs below; reads one "ok ...",
  *	"not ok ..." or "skip ..." line per check.
@@ -299,10 +300,16 @@ static int sroce_test_cq(struct ib_device *ibdev, u32 id, u32 count,
 	if (IS_ERR(res))
 		return PTR_ERR(res);
 	ibcq = container_of(res, struct ib_cq, res);
+	/* a kernel ULP would take a made-up wr_id for its wr_cqe pointer */
+	if (!to_scq(ibcq)->user) {
+		err = -EPERM;
+		goto out_put;
+	}
 	for (i = 0; i < count && !err; i++)
 		err = sroce_test_post(ibcq, wr_id + i, i, status, solicited);
-	rdma_restrack_put(res);
 	sroce_test_say("posted %u of %u\n", err ? i - 1 : i, count);
+out_put:
+	rdma_restrack_put(res);
 	return err;
 }
 
@@ -311,7 +318,7 @@ static int sroce_test_srq(struct ib_device *ibdev, u32 id, u32 count)
 	struct rdma_restrack_entry *res;
 	struct rxe_recv_wqe *wqe;
 	struct sroce_srq *srq;
-	int err = 0;
+	int err = 0, ret;
 	size_t size;
 	u32 i;
 
@@ -319,6 +326,11 @@ static int sroce_test_srq(struct ib_device *ibdev, u32 id, u32 count)
 	if (IS_ERR(res))
 		return PTR_ERR(res);
 	srq = to_ssrq(container_of(res, struct ib_srq, res));
+	/* a kernel ULP's receive buffers are not ours to drop */
+	if (!srq->user) {
+		err = -EPERM;
+		goto out_put;
+	}
 	size = sroce_srq_wqe_size(srq->max_sge);
 	wqe = kmalloc(size, GFP_KERNEL);
 	if (!wqe) {
@@ -327,10 +339,15 @@ static int sroce_test_srq(struct ib_device *ibdev, u32 id, u32 count)
 	}
 	sroce_test_say("popped");
 	for (i = 0; i < count; i++) {
-		err = sroce_srq_pop_wqe(srq, wqe, size);
-		if (err == -ENOENT)
+		ret = sroce_srq_pop_wqe(srq, wqe, size);
+		if (ret == -ENOENT) {
+			err = ret;
 			break;
-		sroce_test_say(" %llu", wqe->wr_id);
+		}
+		/* a malformed WQE is consumed too; it shows as "!wr_id" */
+		sroce_test_say(" %s%llu", ret ? "!" : "", wqe->wr_id);
+		if (ret && !err)
+			err = ret;
 	}
 	sroce_test_say("\n");
 	kfree(wqe);

@@ -6,7 +6,8 @@
  * through ibv_poll_cq and the extended CQ), completion-channel events per
  * the arming rules, resize keeping completions, CQ overrun as
  * IBV_EVENT_CQ_ERR, SRQ WQEs consumed in order across a resize and the SRQ
- * limit event; and the kernel-verbs checks of kernel CQs and SRQs.
+ * limit event, the device removed under live, mapped queues; and the
+ * kernel-verbs checks of kernel CQs and SRQs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -120,10 +121,11 @@ static bool async_event(enum ibv_event_type type, void *element, int ms)
 	while (!found && readable(ctx->async_fd, ms)) {
 		if (ibv_get_async_event(ctx, &ev))
 			break;
-		found = ev.event_type == type &&
-			(type == IBV_EVENT_CQ_ERR ?
-			 (void *)ev.element.cq : (void *)ev.element.srq) ==
-			element;
+		found = ev.event_type == type;
+		if (type == IBV_EVENT_CQ_ERR)
+			found = found && ev.element.cq == element;
+		else if (type == IBV_EVENT_SRQ_LIMIT_REACHED)
+			found = found && ev.element.srq == element;
 		if (!found)
 			ktap_info("other async event %s",
 				  ibv_event_type_str(ev.event_type));
@@ -399,12 +401,39 @@ out:
 		ibv_destroy_srq(srq);
 }
 
+/* The device goes away under a process holding a mapped CQ and SRQ. */
+static void test_device_removal(struct ibv_pd *pd)
+{
+	struct ibv_srq_init_attr sia = { .attr = { .max_wr = 16, .max_sge = 2 } };
+	struct ibv_srq *srq;
+	struct ibv_cq *cq;
+	long cqn;
+	int r;
+
+	cq = ibv_create_cq(ctx, 8, NULL, NULL, 0);
+	srq = ibv_create_srq(pd, &sia);
+	cqn = cq ? res_id("cq", "cqn ", NULL, 0) : -1;
+	r = cqn >= 0 && srq && !hook("cq %s %ld 3 0 0 8000", DEV_NAME, cqn) &&
+	    srq_post(srq, 800, 5) == 5;
+	ktap_result(r, "a CQ with 3 completions, an SRQ with 5 WQEs");
+
+	r = sroce_run("rdma link delete " DEV_NAME);
+	ktap_result(!r && async_event(IBV_EVENT_DEVICE_FATAL, NULL, 5000),
+		    "device deleted under them: IBV_EVENT_DEVICE_FATAL (%d)", r);
+	ktap_result(cq && poll_expect(cq, 3, 8000, 0, 0) && cq_empty(cq),
+		    "the mapped CQ ring stays readable after the device is gone");
+	r = !srq || ibv_destroy_srq(srq);
+	r |= !cq || ibv_destroy_cq(cq);
+	ktap_result(!r, "CQ and SRQ destroyed after removal");
+	ktap_result(!ibv_dealloc_pd(pd), "PD deallocated after removal");
+}
+
 int main(void)
 {
 	struct ibv_pd *pd;
 	int flags;
 
-	ktap_plan(KERNEL_CHECKS + 1 + 11 + 4 + 1 + 6 + 1);
+	ktap_plan(KERNEL_CHECKS + 1 + 11 + 4 + 1 + 6 + 5 + 1);
 	ctx = sroce_dev_add(DEV_NAME, VETH, VETH_PEER);
 	if (!ctx || (access(HOOK, W_OK) &&
 		     sroce_run("mount -t debugfs none /sys/kernel/debug"))) {
@@ -422,7 +451,7 @@ int main(void)
 	pd = ibv_alloc_pd(ctx);
 	if (pd) {
 		test_user_srq(pd);
-		ibv_dealloc_pd(pd);
+		test_device_removal(pd);
 	} else {
 		ktap_result(0, "alloc_pd: %s", strerror(errno));
 	}

@@ -8,9 +8,11 @@
  * it (system()), removes both at the end.
  */
 #include <errno.h>
+#include <signal.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sroce_dev.h"
@@ -455,12 +457,79 @@ static void test_many_srqs(struct ibv_pd *pd)
 		    "all SRQs destroyed (%d failed), device usable", bad);
 }
 
+/* Objects of @kind ("cq", "srq") core tracks on our device, or -1. */
+static int res_count(const char *kind)
+{
+	char cmd[128], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "rdma res show %s dev %s", kind, DEV_NAME);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += !!strstr(line, kind[0] == 'c' ? " cqn " : " srqn ");
+	return pclose(f) ? -1 : n;
+}
+
+/* A child holding many CQs and SRQs is killed: core reclaims them all. */
+static void test_kill(void)
+{
+	struct ibv_srq_init_attr sia = { .attr = { .max_wr = 8, .max_sge = 1 } };
+	int p[2], held = 0, cqs = -1, srqs = -1, i, status;
+	pid_t pid;
+
+	if (pipe(p)) {
+		ktap_result(0, "kill -9: pipe");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct ibv_context *c = sroce_dev_open(DEV_NAME);
+		struct ibv_pd *pd = c ? ibv_alloc_pd(c) : NULL;
+		int n = 0;
+
+		for (i = 0; pd && i < 1000; i++)
+			n += !!ibv_create_cq(c, 1 + i % 100, NULL, NULL, 0);
+		for (i = 0; pd && i < 300; i++)
+			n += !!ibv_create_srq(pd, &sia);
+		if (write(p[1], &n, sizeof(n)) != sizeof(n))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &held, sizeof(held)) == sizeof(held)) {
+		cqs = res_count("cq");
+		srqs = res_count("srq");
+	}
+	close(p[0]);
+	ktap_result(held == 1300 && cqs == 1000 && srqs == 300,
+		    "a child holds 1000 CQs and 300 SRQs (%d; rdma res: %d, %d)",
+		    held, cqs, srqs);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	for (i = 0; i < 100; i++) {
+		cqs = res_count("cq");
+		srqs = res_count("srq");
+		if (!cqs && !srqs)
+			break;
+		usleep(100000);
+	}
+	ktap_result(!cqs && !srqs && device_usable(),
+		    "kill -9: all reclaimed (rdma res: %d CQs, %d SRQs), device usable",
+		    cqs, srqs);
+}
+
 int main(void)
 {
 	struct ibv_pd *pd;
 	int rc;
 
-	ktap_plan(47);
+	ktap_plan(49);
 	if (setup()) {
 		ktap_info("cannot set up " DEV_NAME " on " VETH);
 		ktap_result(0, "setup");
@@ -484,6 +553,8 @@ int main(void)
 	} else {
 		ktap_result(0, "alloc_pd: %s", strerror(errno));
 	}
+
+	test_kill();
 
 	rc = ibv_close_device(ctx);
 	ktap_result(!rc, "context closed");

@@ -32,15 +32,29 @@ static inline void sroce_dev_remove(const char *dev, const char *veth)
 		ktap_info("teardown: shell failed");
 }
 
+/* Opens the RDMA device named @dev, or returns NULL. */
+static inline struct ibv_context *sroce_dev_open(const char *dev)
+{
+	struct ibv_context *ctx = NULL;
+	struct ibv_device **list;
+	int i, n;
+
+	list = ibv_get_device_list(&n);
+	if (!list)
+		return NULL;
+	for (i = 0; i < n && !ctx; i++)
+		if (!strcmp(ibv_get_device_name(list[i]), dev))
+			ctx = ibv_open_device(list[i]);
+	ibv_free_device_list(list);
+	return ctx;
+}
+
 /* Adds sroce device @dev on veth @veth (peer @peer) and opens it. */
 static inline struct ibv_context *sroce_dev_add(const char *dev,
 						const char *veth,
 						const char *peer)
 {
-	struct ibv_context *ctx = NULL;
-	struct ibv_device **list;
 	char cmd[256];
-	int i, n;
 
 	sroce_dev_remove(dev, veth);
 	if (sroce_run("modprobe sroce"))
@@ -54,15 +68,7 @@ static inline struct ibv_context *sroce_dev_add(const char *dev,
 		 dev, veth);
 	if (sroce_run(cmd))
 		return NULL;
-
-	list = ibv_get_device_list(&n);
-	if (!list)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), dev))
-			ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	return ctx;
+	return sroce_dev_open(dev);
 }
 
 #endif /* SROCE_DEV_H */
