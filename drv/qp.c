@@ -278,10 +278,26 @@ static void sroce_qp_params_set(struct sroce_qp *qp,
 		p->en_sqd_async_notify = attr->en_sqd_async_notify;
 }
 
+/* An affiliated asynchronous event to the QP's owner; process context. */
+static void sroce_qp_event(struct sroce_qp *qp, enum ib_event_type type)
+{
+	struct ib_qp *ibqp = &qp->ibqp;
+	struct ib_event ev = {
+		.device = ibqp->device,
+		.element.qp = ibqp,
+		.event = type,
+	};
+
+	if (ibqp->event_handler)
+		ibqp->event_handler(&ev, ibqp->qp_context);
+}
+
 /*
  * Every check runs before anything changes, so a refused modify leaves the
- * QP exactly as it was. Draining the SQ in SQD and flushing in SQE/ERR and
- * RESET belong to the packet path; here the state is recorded.
+ * QP exactly as it was. Flushing in SQE/ERR and RESET belongs to the
+ * packet path; here the state is recorded. Entering SQD, the SQ is drained
+ * at once because nothing is ever in flight until the packet path exists
+ * (which must then announce SQ_DRAINED when its last in-flight WQE ends).
  */
 int sroce_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		    struct ib_udata *udata)
@@ -289,6 +305,7 @@ int sroce_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	struct sroce_dev *sdev = to_sdev(ibqp->device);
 	struct sroce_qp *qp = to_sqp(ibqp);
 	enum ib_qp_state next;
+	bool drained = false;
 	int err;
 
 	/* the rxe ABI has no driver data in the modify command */
@@ -303,10 +320,14 @@ int sroce_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	err = sroce_qp_check_attr(sdev, ibqp->qp_type, attr, mask);
 	if (err)
 		goto out_unlock;
+	drained = next == IB_QPS_SQD && qp->state != IB_QPS_SQD;
 	sroce_qp_params_set(qp, attr, mask);
 	WRITE_ONCE(qp->state, next);
+	drained = drained && qp->params.en_sqd_async_notify;
 out_unlock:
 	mutex_unlock(&qp->attr_lock);
+	if (drained)
+		sroce_qp_event(qp, IB_EVENT_SQ_DRAINED);
 	return err;
 }
 
