@@ -21,7 +21,10 @@ clean:
 check:
 	tools/check
 
+check-debug:
+	tools/check-debug
+
 demo:
 	tools/demo
 
-.PHONY: all modules clean check demo
+.PHONY: all modules clean check check-debug demo

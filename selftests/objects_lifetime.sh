@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 bin=$(dirname "$0")
-N=${CHURN_OBJECTS:-10000}
+N=${SROCE_TEST_CHURN_OBJECTS:-10000}
 
 # "pd N cq N qp N mr N" of a device, from the rdma res summary.
 res_counts() {

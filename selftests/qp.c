@@ -498,8 +498,8 @@ static void dumper_stop(pid_t pid)
 static void test_many(void)
 {
 	static struct ibv_qp *qps[MANY_QPS];
-	/* fewer on slow (debug) kernels: SROCE_QP_MANY=N, N <= MANY_QPS */
-	const char *env = getenv("SROCE_QP_MANY");
+	/* fewer on slow (debug) kernels: SROCE_TEST_QP_MANY=N, N <= MANY_QPS */
+	const char *env = getenv("SROCE_TEST_QP_MANY");
 	int many = env ? atoi(env) : MANY_QPS;
 	int i, j, n = 0, bad = 0, in_dump;
 	bool distinct = true;
