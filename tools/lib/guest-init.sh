@@ -57,8 +57,14 @@ kver=$(uname -r)
 log "guest init started"
 $bb hostname "sroce-$SROCE_ROLE"
 
-$bb mount -t tmpfs -o mode=1777 tmpfs /tmp
-$bb mount -t tmpfs -o mode=0755 tmpfs /run
+# Fresh /tmp and /run, unless the repository lives there (a CI clone in
+# /tmp, say): the overlay root is writable anyway, so keep it visible.
+for d in /tmp /run; do
+	case $SROCE_REPO/ in
+	"$d"/*) log "$d: the repository is there, not mounting a tmpfs over it" ;;
+	*) $bb mount -t tmpfs -o mode="$([[ $d == /tmp ]] && echo 1777 || echo 0755)" tmpfs "$d" ;;
+	esac
+done
 mkdir -p /dev/pts /dev/shm
 $bb mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 $bb mount -t tmpfs -o mode=1777 tmpfs /dev/shm
