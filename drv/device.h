@@ -46,6 +46,8 @@
  *	max_srq. Set up before the ops, torn down in dealloc_driver.
  * @keys: lkey/rkey index (key >> 8) -> MR or MW, for the packet path
  *	(mr.h); the key byte is checked against the object.
+ * @max_qp: the QP limit of this device (module parameter max_qp when the
+ *	device was added).
  * @max_mr: the MR limit of this device (module parameter max_mr when the
  *	device was added).
  * @num_mr: MRs allocated, at most @max_mr; kernel PDs' DMA MRs count too.
@@ -70,6 +72,7 @@ struct sroce_dev {
 	struct sroce_table srq_table;
 	struct sroce_table keys;
 	u32 max_mr;
+	u32 max_qp;
 	atomic_t num_mr;
 	atomic_t num_mw;
 	atomic_t key_seq;

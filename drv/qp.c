@@ -8,6 +8,7 @@
  * these verbs only set it up and tear it down.
  */
 #include <linux/log2.h>
+#include <linux/module.h>
 #include <rdma/ib_cache.h>
 #include <rdma/restrack.h>
 #include <rdma/uverbs_ioctl.h>
@@ -15,10 +16,15 @@
 #include "qp.h"
 #include "qp_state.h"
 
+static unsigned int max_qp = SROCE_MAX_QP;
+module_param(max_qp, uint, 0644);
+MODULE_PARM_DESC(max_qp, "queue pairs per device, read when a device is added (default 65536)");
+
 void sroce_qp_dev_init(struct sroce_dev *sdev)
 {
+	sdev->max_qp = clamp_t(u32, READ_ONCE(max_qp), 1, SROCE_MAX_QP);
 	sroce_table_init(&sdev->qpn_table, SROCE_QPN_MIN, SROCE_QPN_MAX,
-			 SROCE_MAX_QP);
+			 sdev->max_qp);
 }
 
 void sroce_qp_dev_fini(struct sroce_dev *sdev)

@@ -166,7 +166,7 @@ static int sroce_query_device(struct ib_device *ibdev,
 	attr->max_ah = SROCE_MAX_AH;
 	attr->max_fast_reg_page_list_len = SROCE_MAX_FAST_REG_PAGES;
 	attr->local_ca_ack_delay = 15;
-	attr->max_qp = SROCE_MAX_QP;
+	attr->max_qp = sdev->max_qp;
 	attr->max_qp_wr = SROCE_MAX_QP_WR;
 	attr->max_send_sge = SROCE_MAX_SGE;
 	attr->max_recv_sge = SROCE_MAX_SGE;

@@ -25,7 +25,7 @@ res_qp_at_least() {
 	[ "${qp:-0}" -ge "$2" ]
 }
 
-ktap_plan 7
+ktap_plan 9
 sroce_reset
 veth_setup
 rdma link add sroce0 type sroce netdev "$VETH_A"
@@ -89,6 +89,36 @@ if rmmod sroce && modprobe sroce; then
 else
 	ktap_not_ok "rmmod and reload after the churn"
 fi
+
+# Limits: a device added under max_qp=50 reports it, refuses the 51st QP
+# cleanly and takes 50 again once the refused process is gone.
+rmmod sroce
+modprobe sroce max_qp=50
+rdma link add sroce0 type sroce netdev "$VETH_A"
+"$bin/hold" -d sroce0 -n 51 -k >/tmp/hold.log 2>&1
+rc=$?
+sed 's/^/# /' /tmp/hold.log
+if ibv_devinfo -v -d sroce0 | grep -q "max_qp:[[:space:]]*50$" &&
+   [ $rc -ne 0 ] &&
+   grep -q "creating object 50 failed: Cannot allocate memory" /tmp/hold.log &&
+   wait_for 30 res_counts_are sroce0 "$base"; then
+	ktap_ok "max_qp=50: the 51st QP fails with ENOMEM, all reclaimed"
+else
+	ktap_not_ok "max_qp=50: the 51st QP fails with ENOMEM, all reclaimed" \
+		"exit $rc"
+fi
+"$bin/hold" -d sroce0 -n 50 -k >/tmp/hold.log 2>&1 &
+holder=$!
+if wait_for 120 grep -q "hold: ready with 50" /tmp/hold.log; then
+	ktap_ok "then 50 QPs again"
+else
+	ktap_not_ok "then 50 QPs again" "$(tr '\n' ' ' </tmp/hold.log)"
+fi
+kill -9 "$holder"
+wait "$holder" 2>/dev/null
+rdma link delete sroce0
+rmmod sroce
+modprobe sroce
 
 sroce_reset
 ktap_finish
