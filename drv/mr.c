@@ -272,22 +272,27 @@ static void sroce_mr_free(struct sroce_mr *mr)
 	kfree(mr);
 }
 
-static int sroce_mr_publish(struct sroce_mr *mr)
+/*
+ * The last step of every registration: publishes the key and hands the MR
+ * to core, or frees it when the key table refuses.
+ */
+static struct ib_mr *sroce_mr_publish(struct sroce_mr *mr)
 {
 	int err;
 
 	err = sroce_key_publish(mr->sdev, &mr->keyed, &mr->ref);
-	if (err)
-		return err;
+	if (err) {
+		sroce_mr_free(mr);
+		return ERR_PTR(err);
+	}
 	mr->ibmr.lkey = mr->keyed.key;
 	mr->ibmr.rkey = mr->keyed.key;
-	return 0;
+	return &mr->ibmr;
 }
 
 struct ib_mr *sroce_get_dma_mr(struct ib_pd *ibpd, int access)
 {
 	struct sroce_mr *mr;
-	int err;
 
 	mr = sroce_mr_new(ibpd, access, SROCE_MR_DMA);
 	if (IS_ERR(mr))
@@ -295,14 +300,7 @@ struct ib_mr *sroce_get_dma_mr(struct ib_pd *ibpd, int access)
 	mr->state = SROCE_MR_VALID;
 	mr->length = U64_MAX;
 
-	err = sroce_mr_publish(mr);
-	if (err)
-		goto err_free_mr;
-	return &mr->ibmr;
-
-err_free_mr:
-	sroce_mr_free(mr);
-	return ERR_PTR(err);
+	return sroce_mr_publish(mr);
 }
 
 /* Pins [start, start + length) and lists its pages for the packet path. */
@@ -368,10 +366,7 @@ struct ib_mr *sroce_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	mr->page_offset = ib_umem_offset(mr->umem);
 	mr->state = SROCE_MR_VALID;
 
-	err = sroce_mr_publish(mr);
-	if (err)
-		goto err_free_mr;
-	return &mr->ibmr;
+	return sroce_mr_publish(mr);
 
 err_free_mr:
 	sroce_mr_free(mr);
@@ -481,10 +476,7 @@ struct ib_mr *sroce_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
 	mr->fr_max = max_num_sg;
 	mr->state = SROCE_MR_INVALID;
 
-	err = sroce_mr_publish(mr);
-	if (err)
-		goto err_free_mr;
-	return &mr->ibmr;
+	return sroce_mr_publish(mr);
 
 err_free_mr:
 	sroce_mr_free(mr);
