@@ -223,37 +223,34 @@ static void sroce_wc_to_uverbs(struct ib_uverbs_wc *uwc,
 }
 
 /**
- * sroce_cq_post() - add one completion to a CQ
+ * sroce_cq_push() - add one completion to a CQ, without calling handlers
  * @cq: the CQ; the caller keeps it alive (see cq.h).
  * @wc: the completion, ib_wc style (->qp set); converted to the user
  *	layout for a user CQ.
  * @solicited: the completion is of a message with the solicited event bit.
  *
- * Calls the comp_handler when the CQ is armed for the next completion, or
- * armed for solicited ones and this one is solicited or failed (a failed
- * completion satisfies a solicited-only request too), disarming it. When the ring is full the CQ
- * goes to error, reports IB_EVENT_CQ_ERR once through its event_handler, and
- * this and every later completion are dropped.
- *
- * Returns 0, or -ENOSPC when the completion was dropped; the caller then
- * moves its QP to the error state. Any context.
+ * Returns SROCE_CQ_* flags: NOTIFY when the comp_handler is due (armed for
+ * the next completion, or for solicited ones and this one is solicited or
+ * failed; the CQ is disarmed), OVERFLOWED when the ring was full and the
+ * CQ just went to error (IB_EVENT_CQ_ERR is due), DROPPED when the
+ * completion was not stored (overflow now or earlier). The caller passes
+ * the flags to sroce_cq_handlers() once it holds no lock. Any context.
  */
-int sroce_cq_post(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited)
+int sroce_cq_push(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited)
 {
-	struct ib_cq *ibcq = &cq->ibcq;
-	bool notify = false, overflow = false;
 	unsigned long flags;
+	int ret = 0;
 	void *slot;
 
 	spin_lock_irqsave(&cq->lock, flags);
 	if (cq->error || !cq->queue.buf) {
 		spin_unlock_irqrestore(&cq->lock, flags);
-		return -ENOSPC;
+		return SROCE_CQ_DROPPED;
 	}
 	slot = sroce_queue_producer_addr(&cq->queue);
 	if (!slot) {
 		cq->error = true;
-		overflow = true;
+		ret = SROCE_CQ_OVERFLOWED | SROCE_CQ_DROPPED;
 	} else {
 		if (cq->user)
 			sroce_wc_to_uverbs(slot, wc);
@@ -264,12 +261,19 @@ int sroce_cq_post(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited)
 		    (cq->notify == IB_CQ_SOLICITED &&
 		     (solicited || wc->status != IB_WC_SUCCESS))) {
 			cq->notify = 0;
-			notify = true;
+			ret = SROCE_CQ_NOTIFY;
 		}
 	}
 	spin_unlock_irqrestore(&cq->lock, flags);
+	return ret;
+}
 
-	if (overflow) {
+/* Calls what sroce_cq_push() said is due; no sroce lock may be held. */
+void sroce_cq_handlers(struct sroce_cq *cq, int flags)
+{
+	struct ib_cq *ibcq = &cq->ibcq;
+
+	if (flags & SROCE_CQ_OVERFLOWED) {
 		struct ib_event ev = {
 			.device = ibcq->device,
 			.element.cq = ibcq,
@@ -279,11 +283,21 @@ int sroce_cq_post(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited)
 		ibdev_dbg(ibcq->device, "CQ %u overflowed\n", ibcq->res.id);
 		if (ibcq->event_handler)
 			ibcq->event_handler(&ev, ibcq->cq_context);
-		return -ENOSPC;
 	}
-	if (notify && ibcq->comp_handler)
+	if ((flags & SROCE_CQ_NOTIFY) && ibcq->comp_handler)
 		ibcq->comp_handler(ibcq, ibcq->cq_context);
-	return 0;
+}
+
+/*
+ * sroce_cq_push() and sroce_cq_handlers() in one, for callers that hold no
+ * lock. Returns 0, or -ENOSPC when the completion was dropped.
+ */
+int sroce_cq_post(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited)
+{
+	int flags = sroce_cq_push(cq, wc, solicited);
+
+	sroce_cq_handlers(cq, flags);
+	return flags & SROCE_CQ_DROPPED ? -ENOSPC : 0;
 }
 
 /* `rdma res show cq -dd`: ring depth, completions waiting, error state. */

@@ -11,9 +11,10 @@
  *    interrupts and the ULP's own comp_handler. uverbs calls
  *    sroce_req_notify_cq() for user CQs (process context); user space polls
  *    its CQ in the mapped ring and never calls sroce_poll_cq().
- *  - sroce_cq_post(): the datapath (softirq or process context), once per
- *    completion. It may call the CQ's comp_handler and event_handler, with
- *    no sroce lock held.
+ *  - sroce_cq_push(): the datapath (softirq or process context), once per
+ *    completion, under the QP's lock; sroce_cq_handlers() afterwards, with
+ *    no sroce lock held, calls the comp_handler and event_handler it said
+ *    are due. sroce_cq_post() is both, for callers without locks.
  *  - sroce_fill_res_cq_entry(): nldev (`rdma res show cq -dd`), process
  *    context, at any moment, including while the CQ is being destroyed.
  *
@@ -71,6 +72,13 @@ int sroce_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);
 int sroce_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags);
 int sroce_fill_res_cq_entry(struct sk_buff *msg, struct ib_cq *ibcq);
 
+/* What sroce_cq_push() returns. */
+#define SROCE_CQ_NOTIFY		BIT(0)
+#define SROCE_CQ_OVERFLOWED	BIT(1)
+#define SROCE_CQ_DROPPED	BIT(2)
+
+int sroce_cq_push(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited);
+void sroce_cq_handlers(struct sroce_cq *cq, int flags);
 int sroce_cq_post(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited);
 
 #endif /* _SROCE_CQ_H */

@@ -146,28 +146,25 @@ err_put:
 	return ERR_PTR(err);
 }
 
-static void sroce_copy_page(struct page *page, unsigned int offset, void *buf,
-			    unsigned int n, enum sroce_copy_dir dir)
-{
-	void *va = kmap_local_page(page);
-
-	if (dir == SROCE_COPY_TO_MR)
-		memcpy(va + offset, buf, n);
-	else
-		memcpy(buf, va + offset, n);
-	kunmap_local(va);
-}
-
-/*
- * Copies @length bytes between @buf and the MR at @iova, a range the
- * caller's sroce_mr_get() checked. Any context; one kmap_local_page() per
- * page touched, no allocation.
+/**
+ * sroce_mr_iter() - walk the bytes of an MR range, a page at a time
+ * @mr: the MR, held by the caller (sroce_mr_get() checked the range).
+ * @iova: first byte.
+ * @length: bytes.
+ * @fn: called with each piece mapped at a kernel address (kmap_local);
+ *	a non-zero return stops the walk and is returned.
+ * @ctx: for @fn.
+ *
+ * Any context; no allocation.
  */
-int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
-		  enum sroce_copy_dir dir)
+int sroce_mr_iter(struct sroce_mr *mr, u64 iova, u32 length,
+		  int (*fn)(void *ctx, void *va, u32 n), void *ctx)
 {
 	u64 offset, addr;
+	struct page *page;
 	unsigned int n;
+	void *va;
+	int err;
 
 	if (!sroce_mr_covers(mr, iova, length))
 		return -ERANGE;
@@ -175,19 +172,20 @@ int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
 	switch (mr->kind) {
 	case SROCE_MR_DMA:
 		/* a DMA address of a software device is a kernel address */
-		if (dir == SROCE_COPY_TO_MR)
-			memcpy((void *)(uintptr_t)iova, buf, length);
-		else
-			memcpy(buf, (void *)(uintptr_t)iova, length);
-		return 0;
+		return length ? fn(ctx, (void *)(uintptr_t)iova, length) : 0;
 	case SROCE_MR_USER:
 		offset = iova - mr->iova + mr->page_offset;
 		while (length) {
 			n = min_t(u64, length, PAGE_SIZE - offset_in_page(offset));
-			sroce_copy_page(mr->pages[offset >> PAGE_SHIFT],
-					offset_in_page(offset), buf, n, dir);
+			if ((offset >> PAGE_SHIFT) >= mr->npages)
+				return -ERANGE;
+			page = mr->pages[offset >> PAGE_SHIFT];
+			va = kmap_local_page(page);
+			err = fn(ctx, va + offset_in_page(offset), n);
+			kunmap_local(va);
+			if (err)
+				return err;
 			offset += n;
-			buf += n;
 			length -= n;
 		}
 		return 0;
@@ -202,15 +200,44 @@ int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
 			addr = mr->fr_pages[block] + in_block;
 			n = min_t(u64, length, mr->ibmr.page_size - in_block);
 			n = min_t(u64, n, PAGE_SIZE - offset_in_page(addr));
-			sroce_copy_page(virt_to_page((void *)(uintptr_t)addr),
-					offset_in_page(addr), buf, n, dir);
+			err = fn(ctx, (void *)(uintptr_t)addr, n);
+			if (err)
+				return err;
 			offset += n;
-			buf += n;
 			length -= n;
 		}
 		return 0;
 	}
 	return -EINVAL;
+}
+
+struct sroce_copy_ctx {
+	void *buf;
+	enum sroce_copy_dir dir;
+};
+
+static int sroce_copy_piece(void *ctx, void *va, u32 n)
+{
+	struct sroce_copy_ctx *c = ctx;
+
+	if (c->dir == SROCE_COPY_TO_MR)
+		memcpy(va, c->buf, n);
+	else
+		memcpy(c->buf, va, n);
+	c->buf += n;
+	return 0;
+}
+
+/*
+ * Copies @length bytes between @buf and the MR at @iova, a range the
+ * caller's sroce_mr_get() checked. Any context; no allocation.
+ */
+int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
+		  enum sroce_copy_dir dir)
+{
+	struct sroce_copy_ctx c = { .buf = buf, .dir = dir };
+
+	return sroce_mr_iter(mr, iova, length, sroce_copy_piece, &c);
 }
 
 /*

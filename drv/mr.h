@@ -162,6 +162,8 @@ struct sroce_mr *sroce_mr_get(struct sroce_dev *sdev, u32 key,
 			      u64 length, struct sroce_ref **refp);
 int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
 		  enum sroce_copy_dir dir);
+int sroce_mr_iter(struct sroce_mr *mr, u64 iova, u32 length,
+		  int (*fn)(void *ctx, void *va, u32 n), void *ctx);
 
 static inline void sroce_key_put(struct sroce_ref *ref)
 {

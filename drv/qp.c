@@ -171,6 +171,37 @@ static int sroce_qp_copy_resp(struct sroce_qp *qp, struct ib_udata *udata)
 	return ib_copy_to_udata(udata, &resp, sizeof(resp));
 }
 
+/* The flushes of the error state, for paths that hold one side's lock. */
+static void sroce_qp_err_work(struct work_struct *work)
+{
+	struct sroce_qp *qp = container_of(work, struct sroce_qp, err_work);
+
+	if (sroce_qp_state(qp) != IB_QPS_ERR)
+		return;
+	sroce_req_flush(qp);
+	sroce_resp_flush(qp);
+}
+
+/**
+ * sroce_qp_error() - the packet path moves @qp to the error state
+ * @qp: the QP; the caller holds req.lock or resp.lock.
+ *
+ * The state changes at once (both sides stop); the flushes run from the
+ * QP's error work. A QP in RESET or ERR stays where it is.
+ */
+void sroce_qp_error(struct sroce_qp *qp)
+{
+	enum ib_qp_state s = READ_ONCE(qp->state);
+
+	do {
+		if (s == IB_QPS_ERR || s == IB_QPS_RESET)
+			return;
+	} while (!try_cmpxchg(&qp->state, &s, IB_QPS_ERR));
+	/* both dead flags are set, under these locks, before destroy waits */
+	if (!qp->req.dead && !qp->resp.dead)
+		queue_work(system_wq, &qp->err_work);
+}
+
 int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		    struct ib_udata *udata)
 {
@@ -202,6 +233,12 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	}
 
 	qp->cap = cap;
+	err = sroce_req_init(qp);
+	if (err)
+		goto err_free_rq;
+	sroce_resp_init(qp);
+	INIT_WORK(&qp->err_work, sroce_qp_err_work);
+
 	/* last: from here on the packet path can find the QP */
 	if (init->qp_type == IB_QPT_GSI) {
 		qpn = SROCE_GSI_QPN;
@@ -210,12 +247,15 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		err = sroce_table_add(&sdev->qpn_table, qp, &qpn, &qp->ref);
 	}
 	if (err)
-		goto err_free_rq;
+		goto err_free_req;
 
 	ibqp->qp_num = qpn;
 	init->cap = cap;
 	return 0;
 
+err_free_req:
+	sroce_resp_fini(qp);
+	sroce_req_fini(qp);
 err_free_rq:
 	sroce_qp_free_rq(qp);
 err_free_sq:
@@ -284,34 +324,17 @@ static void sroce_qp_params_set(struct sroce_qp *qp,
 		p->en_sqd_async_notify = attr->en_sqd_async_notify;
 }
 
-/* An affiliated asynchronous event to the QP's owner; process context. */
-static void sroce_qp_event(struct sroce_qp *qp, enum ib_event_type type)
-{
-	struct ib_qp *ibqp = &qp->ibqp;
-	struct ib_event ev = {
-		.device = ibqp->device,
-		.element.qp = ibqp,
-		.event = type,
-	};
-
-	if (ibqp->event_handler)
-		ibqp->event_handler(&ev, ibqp->qp_context);
-}
-
 /*
  * Every check runs before anything changes, so a refused modify leaves the
- * QP exactly as it was. Flushing in SQE/ERR and RESET belongs to the
- * packet path; here the state is recorded. Entering SQD, the SQ is drained
- * at once because nothing is ever in flight until the packet path exists
- * (which must then announce SQ_DRAINED when its last in-flight WQE ends).
+ * QP exactly as it was. ERR flushes both queues, RESET empties them, and
+ * SQD stops new WQEs; SQ_DRAINED comes when the last one in flight ends.
  */
 int sroce_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		    struct ib_udata *udata)
 {
 	struct sroce_dev *sdev = to_sdev(ibqp->device);
 	struct sroce_qp *qp = to_sqp(ibqp);
-	enum ib_qp_state next;
-	bool drained = false;
+	enum ib_qp_state cur, next;
 	int err;
 
 	/* the rxe ABI has no driver data in the modify command */
@@ -320,21 +343,51 @@ int sroce_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		return -EOPNOTSUPP;
 
 	mutex_lock(&qp->attr_lock);
-	err = sroce_qp_next_state(qp->state, ibqp->qp_type, attr, mask, &next);
-	if (err)
-		goto out_unlock;
-	err = sroce_qp_check_attr(sdev, ibqp->qp_type, attr, mask);
-	if (err)
-		goto out_unlock;
-	drained = next == IB_QPS_SQD && qp->state != IB_QPS_SQD;
+	do {
+		/* the packet path may move the QP to ERR meanwhile */
+		cur = sroce_qp_state(qp);
+		err = sroce_qp_next_state(cur, ibqp->qp_type, attr, mask,
+					  &next);
+		if (err)
+			goto out_unlock;
+		err = sroce_qp_check_attr(sdev, ibqp->qp_type, attr, mask);
+		if (err)
+			goto out_unlock;
+	} while (cmpxchg(&qp->state, cur, next) != cur);
 	sroce_qp_params_set(qp, attr, mask);
-	WRITE_ONCE(qp->state, next);
-	drained = drained && qp->params.en_sqd_async_notify;
+	if (mask & IB_QP_AV) {
+		spin_lock_bh(&qp->req.lock);
+		spin_lock(&qp->resp.lock);
+		sroce_path_from_av(&qp->path, &qp->params.av, ibqp->qp_num);
+		spin_unlock(&qp->resp.lock);
+		spin_unlock_bh(&qp->req.lock);
+	}
+	sroce_req_modified(qp, attr, mask, next == IB_QPS_SQD &&
+			   cur != IB_QPS_SQD);
+	sroce_resp_modified(qp, attr, mask);
 out_unlock:
 	mutex_unlock(&qp->attr_lock);
-	if (drained)
-		sroce_qp_event(qp, IB_EVENT_SQ_DRAINED);
-	return err;
+	if (err)
+		return err;
+
+	switch (next) {
+	case IB_QPS_RESET:
+		sroce_req_reset(qp);
+		sroce_resp_reset(qp);
+		break;
+	case IB_QPS_ERR:
+		sroce_req_flush(qp);
+		sroce_resp_flush(qp);
+		break;
+	case IB_QPS_RTS:
+	case IB_QPS_SQD:
+		/* WQEs posted before RTS go now; SQD may be drained already */
+		sroce_req_run(qp);
+		break;
+	default:
+		break;
+	}
+	return 0;
 }
 
 static void sroce_av_get(const struct sroce_av *av, struct rdma_ah_attr *ah)
@@ -384,8 +437,8 @@ int sroce_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		sroce_av_get(&p->av, &attr->ah_attr);
 	mutex_unlock(&qp->attr_lock);
 
-	/* nothing is ever in flight on the SQ until the packet path exists */
-	attr->sq_draining = 0;
+	attr->sq_draining = attr->qp_state == IB_QPS_SQD &&
+			    READ_ONCE(qp->req.send) != READ_ONCE(qp->sq.cons);
 	attr->port_num = ibqp->port ?: SROCE_PORT;
 	attr->cap = qp->cap;
 
@@ -476,6 +529,10 @@ int sroce_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	struct sroce_qp *qp = to_sqp(ibqp);
 
 	sroce_table_remove(&sdev->qpn_table, ibqp->qp_num, qp->ref);
+	/* no packet can reach the QP now; stop its timer and work items */
+	sroce_req_fini(qp);
+	sroce_resp_fini(qp);
+	cancel_work_sync(&qp->err_work);
 	sroce_qp_free_rq(qp);
 	sroce_queue_destroy(&qp->sq);
 	mutex_destroy(&qp->attr_lock);

@@ -35,7 +35,10 @@
 
 #include "device.h"
 #include "queue.h"
+#include "req.h"
+#include "resp.h"
 #include "table.h"
+#include "tx.h"
 
 /* Device limits for QPs (sroce_query_device() reports them). */
 #define SROCE_MAX_QP			0x10000
@@ -104,6 +107,11 @@ struct sroce_qp_params {
  * @state: written under @attr_lock with WRITE_ONCE(); the packet path reads
  *	it with READ_ONCE() without the lock.
  * @params: the attributes set by modify_qp, under @attr_lock.
+ * @path: where the packets of a connected QP go; written by modify_qp under
+ *	@attr_lock and both datapath locks, read under either.
+ * @req: the send side (req.h); @resp: the receive side (resp.h).
+ * @err_work: moves the QP to the error state's flushes from contexts that
+ *	cannot take the other side's lock (queued once per error).
  */
 struct sroce_qp {
 	struct ib_qp ibqp;
@@ -116,6 +124,10 @@ struct sroce_qp {
 	struct mutex attr_lock;	/* modify/query; @params, writes of @state */
 	enum ib_qp_state state;
 	struct sroce_qp_params params;
+	struct sroce_path path;
+	struct sroce_req req;
+	struct sroce_resp resp;
+	struct work_struct err_work;
 };
 
 static inline struct sroce_qp *to_sqp(struct ib_qp *ibqp)
@@ -134,6 +146,22 @@ int sroce_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		   struct ib_qp_init_attr *init);
 int sroce_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
 int sroce_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp);
+int sroce_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
+		    const struct ib_send_wr **bad_wr);
+int sroce_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
+		    const struct ib_recv_wr **bad_wr);
+
+void sroce_qp_error(struct sroce_qp *qp);
+
+static inline enum ib_qp_state sroce_qp_state(const struct sroce_qp *qp)
+{
+	return READ_ONCE(qp->state);
+}
+
+static inline struct sroce_dev *sroce_qp_dev(const struct sroce_qp *qp)
+{
+	return to_sdev(qp->ibqp.device);
+}
 
 /* The packet path's lookup: a referenced QP or NULL; any context. */
 static inline struct sroce_qp *sroce_qp_get(struct sroce_dev *sdev, u32 qpn,

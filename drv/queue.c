@@ -254,6 +254,37 @@ u32 sroce_queue_count(const struct sroce_queue *q)
 	return (prod - cons) & q->index_mask;
 }
 
+/*
+ * Consumer side: the producer's published index, masked. Slots from our
+ * consumer index up to it may be read (copied out) in any order.
+ */
+u32 sroce_queue_published(const struct sroce_queue *q)
+{
+	return sroce_queue_peer_prod(q);
+}
+
+/* The slot of ring index @index (masked): for consumers reading ahead. */
+void *sroce_queue_slot_at(const struct sroce_queue *q, u32 index)
+{
+	return sroce_queue_slot(q, index);
+}
+
+/*
+ * Both indices back to 0, as the rxe provider does to its side of a user
+ * queue when the QP is reset. Caller holds both sides' locks.
+ */
+void sroce_queue_reset(struct sroce_queue *q)
+{
+	q->prod = 0;
+	q->cons = 0;
+	if (q->dir == SROCE_QUEUE_KERNEL_CONSUMES)
+		smp_store_release(&q->buf->consumer_index, 0);
+	if (!sroce_queue_is_user(q) || q->dir == SROCE_QUEUE_KERNEL_PRODUCES)
+		smp_store_release(&q->buf->producer_index, 0);
+	if (!sroce_queue_is_user(q))
+		smp_store_release(&q->buf->consumer_index, 0);
+}
+
 /* ops.mmap: maps a queue announced in a create or resize response. */
 int sroce_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma)
 {

@@ -119,6 +119,15 @@ size_t sroce_queue_copy_out(const struct sroce_queue *q, void *dst,
 void sroce_queue_advance_consumer(struct sroce_queue *q);
 
 u32 sroce_queue_count(const struct sroce_queue *q);
+u32 sroce_queue_published(const struct sroce_queue *q);
+void *sroce_queue_slot_at(const struct sroce_queue *q, u32 index);
+void sroce_queue_reset(struct sroce_queue *q);
+
+/* The ring index after @index. */
+static inline u32 sroce_queue_next(const struct sroce_queue *q, u32 index)
+{
+	return (index + 1) & q->index_mask;
+}
 
 int sroce_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma);
 void sroce_mmap_free(struct rdma_user_mmap_entry *rentry);

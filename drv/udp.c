@@ -10,19 +10,18 @@
 #include <net/net_namespace.h>
 #include <net/udp_tunnel.h>
 
+#include "rx.h"
 #include "udp.h"
 
 static struct socket *sroce_sock4;
 static struct socket *sroce_sock6;
 
-/*
- * softirq, under RCU. Until the packet path lands every RoCEv2 packet is
- * dropped here, so nothing reaches the UDP socket's receive queue.
+/* softirq, under RCU: every datagram goes to the packet path, none to
+ * the socket's receive queue.
  */
 static int sroce_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 {
-	kfree_skb(skb);
-	return 0;
+	return sroce_rx(skb);
 }
 
 static int sroce_udp_open(int family, struct socket **sockp)

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: the completer: what comes back to a requester (ACKs, NAKs, read
+ * responses, atomic ACKs) retires the WQEs it answers. Runs in softirq
+ * from the receive path, under req.lock (req.h).
+ */
+#include <linux/jiffies.h>
+
+#include "qp.h"
+#include "req.h"
+#include "rx.h"
+#include "stats.h"
+#include "verbs.h"
+#include "wire.h"
+#include "wqe.h"
+
+/* The RNR NAK timer field in microseconds (IBTA table 45). */
+static const u32 sroce_rnr_usecs[32] = {
+	655360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
+	1280, 1920, 2560, 3840, 5120, 7680, 10240, 15360, 20480, 30720,
+	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
+};
+
+static struct sroce_swqe *sroce_comp_wqe(struct sroce_qp *qp, u32 index)
+{
+	return (struct sroce_swqe *)(qp->req.swqe +
+				     (size_t)(index & qp->sq.index_mask) *
+				     qp->req.stride);
+}
+
+static bool sroce_wqe_is_rd(const struct sroce_swqe *w)
+{
+	return w->opcode == IB_WR_RDMA_READ ||
+	       w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+	       w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+static bool sroce_wqe_holds(const struct sroce_swqe *w, u32 psn, u32 used)
+{
+	return sroce_psn_cmp(psn, w->first_psn) >= 0 &&
+	       sroce_psn_cmp(psn, sroce_psn_add(w->first_psn, used)) < 0;
+}
+
+/* Ends the WQE that @psn belongs to with @status (a remote error). */
+static void sroce_comp_fail(struct sroce_qp *qp, u32 psn,
+			    enum ib_wc_status status)
+{
+	struct sroce_req *req = &qp->req;
+	struct sroce_swqe *w;
+	u32 i;
+
+	for (i = qp->sq.cons; i != req->fetch; i = sroce_queue_next(&qp->sq, i)) {
+		w = sroce_comp_wqe(qp, i);
+		if (i == req->send && !req->send_pkt)
+			return;
+		if (w->state != SROCE_SWQE_DONE &&
+		    sroce_wqe_holds(w, psn, i == req->send ? req->send_pkt :
+				    w->npkts)) {
+			w->state = SROCE_SWQE_DONE;
+			w->status = status;
+			if (i == req->send) {
+				req->send = sroce_queue_next(&qp->sq, i);
+				req->send_pkt = 0;
+			}
+			return;
+		}
+		if (i == req->send)
+			return;
+	}
+}
+
+/*
+ * Everything up to @psn arrived. SENDs and WRITEs it covers are done; a
+ * READ or ATOMIC it covers whose answer never came lost that answer: the
+ * requester goes back to it.
+ */
+static void sroce_comp_ack(struct sroce_qp *qp, u32 psn)
+{
+	struct sroce_req *req = &qp->req;
+	u32 una = sroce_psn_add(psn, 1);
+	bool lost = false;
+	struct sroce_swqe *w;
+	u32 i;
+
+	if (sroce_psn_cmp(una, req->una) <= 0)
+		return;
+	for (i = qp->sq.cons; i != req->send; i = sroce_queue_next(&qp->sq, i)) {
+		w = sroce_comp_wqe(qp, i);
+		if (w->state == SROCE_SWQE_DONE)
+			continue;
+		if (sroce_psn_cmp(sroce_psn_add(w->first_psn, w->npkts - 1),
+				  psn) > 0)
+			break;
+		if (sroce_wqe_is_rd(w)) {
+			una = sroce_psn_add(w->first_psn, w->rd_pkts);
+			lost = true;
+			break;
+		}
+		w->state = SROCE_SWQE_DONE;
+	}
+	if (sroce_psn_cmp(una, req->una) > 0) {
+		req->una = una;
+		sroce_req_progress(qp);
+	}
+	if (lost)
+		sroce_req_rewind(qp, una);
+}
+
+static void sroce_comp_rnr(struct sroce_qp *qp, u32 psn, u8 timer)
+{
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	struct sroce_req *req = &qp->req;
+
+	sroce_stat_inc(sdev->stats, RCV_RNR_ERR);
+	if (!req->rnr_left) {
+		sroce_stat_inc(sdev->stats, RNR_RETRY_EXCEEDED_ERR);
+		sroce_comp_fail(qp, psn, IB_WC_RNR_RETRY_EXC_ERR);
+		return;
+	}
+	/* 7 means retry for ever */
+	if (req->rnr_left != 7)
+		req->rnr_left--;
+	sroce_req_rewind(qp, psn);
+	if (req->dead)
+		return;
+	req->rnr_wait = true;
+	mod_timer(&req->timer, jiffies +
+		  usecs_to_jiffies(sroce_rnr_usecs[timer & 31]));
+}
+
+static void sroce_comp_aeth(struct sroce_qp *qp, struct sroce_pkt *pkt)
+{
+	const struct sroce_aeth *aeth = sroce_pkt_ext(pkt, pkt->op->off_aeth);
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	u8 syn = sroce_aeth_syndrome(aeth);
+	u32 psn = pkt->psn;
+
+	switch (syn & SROCE_AETH_TYPE_MASK) {
+	case SROCE_AETH_ACK:
+		sroce_comp_ack(qp, psn);
+		return;
+	case SROCE_AETH_RNR_NAK:
+		sroce_comp_ack(qp, sroce_psn_add(psn, SROCE_PSN_MASK));
+		sroce_comp_rnr(qp, psn, syn & SROCE_AETH_VAL_MASK);
+		return;
+	case SROCE_AETH_NAK:
+		break;
+	default:
+		return;		/* reserved syndromes are ignored */
+	}
+
+	sroce_stat_inc(sdev->stats, NAKS_RCVD);
+	/* a NAK acknowledges everything before its PSN */
+	sroce_comp_ack(qp, sroce_psn_add(psn, SROCE_PSN_MASK));
+	switch (syn & SROCE_AETH_VAL_MASK) {
+	case SROCE_NAK_PSN_SEQ:
+		sroce_stat_inc(sdev->stats, RCV_SEQ_ERR);
+		sroce_req_rewind(qp, psn);
+		break;
+	case SROCE_NAK_INVALID_REQ:
+		sroce_comp_fail(qp, psn, IB_WC_REM_INV_REQ_ERR);
+		break;
+	case SROCE_NAK_REMOTE_ACCESS:
+		sroce_comp_fail(qp, psn, IB_WC_REM_ACCESS_ERR);
+		break;
+	default:
+		sroce_comp_fail(qp, psn, IB_WC_REM_OP_ERR);
+		break;
+	}
+}
+
+/*
+ * The READ or ATOMIC WQE that @psn answers, or NULL. Everything before it
+ * that is not itself a READ or ATOMIC is acknowledged by the answer.
+ */
+static struct sroce_swqe *sroce_comp_find_rd(struct sroce_qp *qp, u32 psn)
+{
+	struct sroce_req *req = &qp->req;
+	struct sroce_swqe *w;
+	u32 i;
+
+	for (i = qp->sq.cons; i != req->send; i = sroce_queue_next(&qp->sq, i)) {
+		w = sroce_comp_wqe(qp, i);
+		if (w->state == SROCE_SWQE_DONE)
+			continue;
+		if (sroce_wqe_is_rd(w)) {
+			if (sroce_wqe_holds(w, psn, w->npkts))
+				return w;
+			return NULL;	/* answers come in order */
+		}
+		w->state = SROCE_SWQE_DONE;
+	}
+	return NULL;
+}
+
+static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
+{
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	struct sroce_req *req = &qp->req;
+	u32 flags = pkt->op->flags, mtu = req->mtu, off, want, expect;
+	struct sroce_swqe *w;
+	bool last;
+
+	w = sroce_comp_find_rd(qp, pkt->psn);
+	if (!w || w->opcode != IB_WR_RDMA_READ)
+		return;
+	expect = sroce_psn_add(w->first_psn, w->rd_pkts);
+	if (pkt->psn != expect) {
+		/* a gap: responses were lost; ask again from the first one */
+		if (sroce_psn_cmp(pkt->psn, expect) > 0 &&
+		    sroce_psn_cmp(req->psn, pkt->psn) > 0) {
+			sroce_req_rewind(qp, expect);
+			req->una = expect;
+		}
+		return;
+	}
+
+	off = w->rd_pkts * mtu;
+	last = w->rd_pkts + 1 == w->npkts;
+	want = last ? w->length - off : mtu;
+	if (!!(flags & SROCE_OPF_FIRST) != (w->rd_pkts == 0) ||
+	    !!(flags & SROCE_OPF_LAST) != last || pkt->paylen != want) {
+		w->state = SROCE_SWQE_DONE;
+		w->status = IB_WC_BAD_RESP_ERR;
+		return;
+	}
+	if (want && sroce_sge_from_skb(sdev, qp->ibqp.pd, w->sge, w->num_sge,
+				       off, pkt->skb, pkt->pay_off, want)) {
+		w->state = SROCE_SWQE_DONE;
+		w->status = IB_WC_LOC_PROT_ERR;
+		return;
+	}
+	w->rd_pkts++;
+	if (last)
+		w->state = SROCE_SWQE_DONE;
+	if (sroce_psn_cmp(sroce_psn_add(pkt->psn, 1), req->una) > 0) {
+		req->una = sroce_psn_add(pkt->psn, 1);
+		sroce_req_progress(qp);
+	}
+}
+
+static void sroce_comp_atomic(struct sroce_qp *qp, struct sroce_pkt *pkt)
+{
+	const struct sroce_atmack *ack = sroce_pkt_ext(pkt, pkt->op->off_atm);
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	struct sroce_req *req = &qp->req;
+	struct sroce_swqe *w;
+	u64 orig;
+
+	w = sroce_comp_find_rd(qp, pkt->psn);
+	if (!w || w->opcode == IB_WR_RDMA_READ || w->first_psn != pkt->psn)
+		return;
+	orig = be64_to_cpu(ack->orig);
+	if (sroce_sge_copy(sdev, qp->ibqp.pd, w->sge, w->num_sge, 0, &orig,
+			   sizeof(orig), SROCE_COPY_TO_MR))
+		w->status = IB_WC_LOC_PROT_ERR;
+	w->rd_pkts = 1;
+	w->state = SROCE_SWQE_DONE;
+	if (sroce_psn_cmp(sroce_psn_add(pkt->psn, 1), req->una) > 0) {
+		req->una = sroce_psn_add(pkt->psn, 1);
+		sroce_req_progress(qp);
+	}
+}
+
+/**
+ * sroce_comp_rx() - a response for @qp's requester
+ * @qp: the QP, referenced by the caller.
+ * @pkt: the checked packet (a response opcode of an RC QP).
+ *
+ * Softirq. Takes req.lock; calls the handlers it made due after dropping it.
+ */
+void sroce_comp_rx(struct sroce_qp *qp, struct sroce_pkt *pkt)
+{
+	struct sroce_req *req = &qp->req;
+	struct sroce_kick kick = {};
+	enum ib_qp_state state;
+	u32 flags = pkt->op->flags;
+
+	spin_lock_bh(&req->lock);
+	state = sroce_qp_state(qp);
+	if (req->dead || (state != IB_QPS_RTS && state != IB_QPS_SQD))
+		goto out_unlock;
+	/* nothing answers a PSN that was never sent */
+	if (sroce_psn_cmp(pkt->psn, req->psn) >= 0)
+		goto out_unlock;
+
+	if (flags & SROCE_OPF_READ) {
+		sroce_comp_read(qp, pkt);
+		/* the AETH of a first, last or only response acks it too */
+	} else if (flags & SROCE_OPF_ATOMIC) {
+		sroce_comp_atomic(qp, pkt);
+	} else {
+		sroce_comp_aeth(qp, pkt);
+	}
+	sroce_req_run_locked(qp, &kick);
+out_unlock:
+	spin_unlock_bh(&req->lock);
+	sroce_kick_run(qp, &kick);
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: the RoCEv2 ICRC over the masked headers, and over the rest of a
+ * received packet without linearizing it.
+ */
+#include <linux/crc32.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+
+#include "icrc.h"
+#include "wire.h"
+
+/* crc32_le(~0, eight bytes of 0xff): the masked LRH every ICRC starts with. */
+static u32 sroce_icrc_seed(void)
+{
+	static const u8 lrh[8] = { 0xff, 0xff, 0xff, 0xff,
+				   0xff, 0xff, 0xff, 0xff };
+
+	return crc32_le(~0U, lrh, sizeof(lrh));
+}
+
+/*
+ * The CRC over the masked IP, UDP and BTH headers and the unmasked rest of
+ * the transport headers (@tlen bytes from the BTH on).
+ */
+u32 sroce_icrc_headers(const void *l3, bool ipv6, const void *udp,
+		       const void *transport, unsigned int tlen)
+{
+	u8 buf[sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
+	       sizeof(struct sroce_bth)];
+	unsigned int l3len = ipv6 ? sizeof(struct ipv6hdr) :
+				    sizeof(struct iphdr);
+	struct udphdr *uh = (struct udphdr *)(buf + l3len);
+	struct sroce_bth *bth = (struct sroce_bth *)(uh + 1);
+	u32 crc;
+
+	memcpy(buf, l3, l3len);
+	memcpy(uh, udp, sizeof(*uh));
+	memcpy(bth, transport, sizeof(*bth));
+	if (ipv6) {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)buf;
+
+		/* traffic class and flow label: the low nibble of byte 0 on */
+		ip6->priority = 0xf;
+		memset(ip6->flow_lbl, 0xff, sizeof(ip6->flow_lbl));
+		ip6->hop_limit = 0xff;
+	} else {
+		struct iphdr *ip4 = (struct iphdr *)buf;
+
+		ip4->tos = 0xff;
+		ip4->ttl = 0xff;
+		ip4->check = htons(0xffff);
+	}
+	uh->check = htons(0xffff);
+	bth->qpn |= cpu_to_be32(SROCE_BTH_RESV8A_MASK);
+
+	crc = crc32_le(sroce_icrc_seed(), buf, l3len + sizeof(*uh) +
+		       sizeof(*bth));
+	return crc32_le(crc, transport + sizeof(*bth),
+			tlen - sizeof(struct sroce_bth));
+}
+
+static __wsum sroce_icrc_update(const void *buf, int len, __wsum crc)
+{
+	return (__force __wsum)crc32_le((__force u32)crc, buf, len);
+}
+
+static __wsum sroce_icrc_combine(__wsum crc1, __wsum crc2, int offset,
+				 int len2)
+{
+	return (__force __wsum)crc32_le_combine((__force u32)crc1,
+						(__force u32)crc2, len2);
+}
+
+static const struct skb_checksum_ops sroce_icrc_ops = {
+	.update = sroce_icrc_update,
+	.combine = sroce_icrc_combine,
+};
+
+/* Folds @len bytes of @skb from @offset into @crc, linear or not. */
+u32 sroce_icrc_skb(const struct sk_buff *skb, int offset, int len, u32 crc)
+{
+	return (__force u32)__skb_checksum(skb, offset, len,
+					   (__force __wsum)crc,
+					   &sroce_icrc_ops);
+}

@@ -1,0 +1,725 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: the requester: send WQEs to packets, in PSN order, within the
+ * send window; completions in WQE order; the retransmit and RNR timer.
+ * The completer (comp.c) feeds it ACKs. Locking and contexts: req.h.
+ */
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+
+#include "cq.h"
+#include "memops.h"
+#include "qp.h"
+#include "req.h"
+#include "srq.h"
+#include "stats.h"
+#include "wire.h"
+#include "wqe.h"
+
+static struct sroce_swqe *sroce_swqe_at(struct sroce_qp *qp, u32 index)
+{
+	return (struct sroce_swqe *)(qp->req.swqe +
+				     (size_t)(index & qp->sq.index_mask) *
+				     qp->req.stride);
+}
+
+/* --- kicks: handlers due once the locks are dropped ------------------- */
+
+void sroce_kick_cq(struct sroce_kick *kick, struct sroce_cq *cq, int flags)
+{
+	int i;
+
+	if (!(flags & (SROCE_CQ_NOTIFY | SROCE_CQ_OVERFLOWED)))
+		return;
+	for (i = 0; i < ARRAY_SIZE(kick->cq); i++) {
+		if (!kick->cq[i] || kick->cq[i] == cq) {
+			kick->cq[i] = cq;
+			kick->cq_flags[i] |= flags;
+			return;
+		}
+	}
+}
+
+static void sroce_qp_event(struct sroce_qp *qp, enum ib_event_type type)
+{
+	struct ib_qp *ibqp = &qp->ibqp;
+	struct ib_event ev = {
+		.device = ibqp->device,
+		.element.qp = ibqp,
+		.event = type,
+	};
+
+	if (ibqp->event_handler)
+		ibqp->event_handler(&ev, ibqp->qp_context);
+}
+
+void sroce_kick_run(struct sroce_qp *qp, struct sroce_kick *kick)
+{
+	unsigned long events = kick->qp_events;
+	int i;
+
+	if (kick->srq)
+		sroce_srq_limit_reached(kick->srq);
+	for (i = 0; i < ARRAY_SIZE(kick->cq); i++)
+		if (kick->cq[i])
+			sroce_cq_handlers(kick->cq[i], kick->cq_flags[i]);
+	for_each_set_bit(i, &events, BITS_PER_LONG)
+		sroce_qp_event(qp, i);
+	memset(kick, 0, sizeof(*kick));
+}
+
+/*
+ * Writes one completion of @qp into @cq. A CQ that overflows moves the QP
+ * to the error state (IBTA 11.4.2.1: a CQ overrun is an error of the QPs
+ * feeding it). Returns 0 or -ENOSPC.
+ */
+int sroce_qp_post_wc(struct sroce_qp *qp, struct sroce_cq *cq,
+		     const struct ib_wc *wc, bool solicited,
+		     struct sroce_kick *kick)
+{
+	int flags = sroce_cq_push(cq, wc, solicited);
+
+	sroce_kick_cq(kick, cq, flags);
+	if (flags & SROCE_CQ_DROPPED) {
+		sroce_qp_error(qp);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* --- completions ------------------------------------------------------- */
+
+static enum ib_wc_opcode sroce_wc_opcode(u32 wr_opcode)
+{
+	switch (wr_opcode) {
+	case IB_WR_RDMA_WRITE:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+		return IB_WC_RDMA_WRITE;
+	case IB_WR_RDMA_READ:
+		return IB_WC_RDMA_READ;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+		return IB_WC_COMP_SWAP;
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		return IB_WC_FETCH_ADD;
+	case IB_WR_LOCAL_INV:
+		return IB_WC_LOCAL_INV;
+	case IB_WR_BIND_MW:
+		return IB_WC_BIND_MW;
+	case IB_WR_REG_MR:
+		return IB_WC_REG_MR;
+	default:
+		return IB_WC_SEND;
+	}
+}
+
+static void sroce_req_wc(struct sroce_qp *qp, u64 wr_id, u32 opcode,
+			 u32 len, enum ib_wc_status status,
+			 struct sroce_kick *kick)
+{
+	struct ib_wc wc = {
+		.wr_id = wr_id,
+		.status = status,
+		.opcode = sroce_wc_opcode(opcode),
+		.byte_len = len,
+		.qp = &qp->ibqp,
+		.port_num = SROCE_PORT,
+	};
+
+	sroce_qp_post_wc(qp, to_scq(qp->ibqp.send_cq), &wc, false, kick);
+}
+
+/* Retires DONE WQEs from the head of the SQ, in order. */
+static void sroce_req_complete(struct sroce_qp *qp, struct sroce_kick *kick)
+{
+	struct sroce_req *req = &qp->req;
+	struct sroce_swqe *w;
+
+	lockdep_assert_held(&req->lock);
+	while (qp->sq.cons != req->send) {
+		w = sroce_swqe_at(qp, qp->sq.cons);
+		if (w->state != SROCE_SWQE_DONE)
+			break;
+		if (w->status != IB_WC_SUCCESS ||
+		    (w->send_flags & IB_SEND_SIGNALED))
+			sroce_req_wc(qp, w->wr_id, w->opcode, w->length,
+				     w->status, kick);
+		sroce_queue_advance_consumer(&qp->sq);
+		if (w->status != IB_WC_SUCCESS) {
+			if (w->status != IB_WC_WR_FLUSH_ERR)
+				sroce_stat_inc(sroce_qp_dev(qp)->stats,
+					       SEND_ERR);
+			sroce_qp_error(qp);
+			return;
+		}
+	}
+	if (req->drain_event && qp->sq.cons == req->send &&
+	    sroce_qp_state(qp) == IB_QPS_SQD) {
+		req->drain_event = false;
+		kick->qp_events |= BIT(IB_EVENT_SQ_DRAINED);
+	}
+}
+
+/* Every WQE not completed yet, and every posted one, ends in FLUSH_ERR. */
+static void sroce_req_flush_locked(struct sroce_qp *qp,
+				   struct sroce_kick *kick)
+{
+	struct sroce_req *req = &qp->req;
+	const struct rxe_send_wqe *slot;
+	u32 prod = sroce_queue_published(&qp->sq);
+	u32 i;
+
+	lockdep_assert_held(&req->lock);
+	del_timer(&req->timer);
+	req->rnr_wait = false;
+	for (i = qp->sq.cons; i != prod; i = sroce_queue_next(&qp->sq, i)) {
+		u64 wr_id;
+		u32 opcode;
+
+		if (i == req->fetch) {
+			slot = sroce_queue_slot_at(&qp->sq, i);
+			wr_id = READ_ONCE(slot->wr.wr_id);
+			opcode = READ_ONCE(slot->wr.opcode);
+			req->fetch = sroce_queue_next(&qp->sq, i);
+		} else {
+			wr_id = sroce_swqe_at(qp, i)->wr_id;
+			opcode = sroce_swqe_at(qp, i)->opcode;
+		}
+		sroce_req_wc(qp, wr_id, opcode, 0, IB_WC_WR_FLUSH_ERR, kick);
+		sroce_queue_advance_consumer(&qp->sq);
+	}
+	req->fetch = qp->sq.cons;
+	req->send = qp->sq.cons;
+	req->send_pkt = 0;
+}
+
+void sroce_req_flush(struct sroce_qp *qp)
+{
+	struct sroce_kick kick = {};
+
+	spin_lock_bh(&qp->req.lock);
+	sroce_req_flush_locked(qp, &kick);
+	spin_unlock_bh(&qp->req.lock);
+	sroce_kick_run(qp, &kick);
+}
+
+/* --- the retransmit timer --------------------------------------------- */
+
+static unsigned long sroce_req_timeout(struct sroce_qp *qp)
+{
+	u8 t = qp->params.timeout;
+	u64 usecs;
+
+	/* 4.096 us * 2^timeout; never below 10 ms, which TCG guests need */
+	usecs = t ? (4096ULL << min_t(u8, t, 31)) / 1000 : 0;
+	return max(usecs_to_jiffies(usecs), msecs_to_jiffies(10));
+}
+
+static void sroce_req_arm(struct sroce_qp *qp)
+{
+	struct sroce_req *req = &qp->req;
+
+	lockdep_assert_held(&req->lock);
+	if (req->dead || qp->ibqp.qp_type != IB_QPT_RC)
+		return;
+	if (req->rnr_wait)
+		return;
+	if (req->una == req->psn) {
+		del_timer(&req->timer);
+		return;
+	}
+	mod_timer(&req->timer, jiffies + sroce_req_timeout(qp));
+}
+
+/* Called by the completer whenever an ACK moved @una forward. */
+void sroce_req_progress(struct sroce_qp *qp)
+{
+	qp->req.retry_left = qp->params.retry_cnt;
+	sroce_req_arm(qp);
+}
+
+/*
+ * Go back to @psn: the WQE that holds it is sent again from that packet,
+ * and every later one after it (go-back-N, as the responder expects PSNs
+ * in order).
+ */
+void sroce_req_rewind(struct sroce_qp *qp, u32 psn)
+{
+	struct sroce_req *req = &qp->req;
+	struct sroce_swqe *w;
+	u32 i, used;
+
+	lockdep_assert_held(&req->lock);
+	for (i = qp->sq.cons; ; i = sroce_queue_next(&qp->sq, i)) {
+		if (i == req->fetch || (i == req->send && !req->send_pkt))
+			return;	/* nothing sent holds @psn */
+		w = sroce_swqe_at(qp, i);
+		if (w->state != SROCE_SWQE_DONE) {
+			used = i == req->send ? req->send_pkt : w->npkts;
+			if (sroce_psn_cmp(psn, w->first_psn) >= 0 &&
+			    sroce_psn_cmp(psn, sroce_psn_add(w->first_psn,
+							     used)) < 0)
+				break;
+		}
+		if (i == req->send)
+			return;
+	}
+	sroce_stat_inc(sroce_qp_dev(qp)->stats, RETRANSMITS);
+	req->send = i;
+	req->send_pkt = (psn - w->first_psn) & SROCE_PSN_MASK;
+	if (w->opcode == IB_WR_RDMA_READ)
+		req->send_pkt = min(req->send_pkt, w->rd_pkts);
+	req->psn = sroce_psn_add(w->first_psn, req->send_pkt);
+	req->noack = 0;
+	for (; i != req->fetch; i = sroce_queue_next(&qp->sq, i)) {
+		w = sroce_swqe_at(qp, i);
+		if (w->state == SROCE_SWQE_SENT)
+			w->state = SROCE_SWQE_PENDING;
+	}
+}
+
+static void sroce_req_timer(struct timer_list *t)
+{
+	struct sroce_req *req = from_timer(req, t, timer);
+	struct sroce_qp *qp = container_of(req, struct sroce_qp, req);
+	struct sroce_kick kick = {};
+	struct sroce_swqe *w;
+
+	spin_lock_bh(&req->lock);
+	if (req->dead)
+		goto out_unlock;
+	if (req->rnr_wait) {
+		req->rnr_wait = false;
+		sroce_req_rewind(qp, req->una);
+	} else if (req->una != req->psn) {
+		if (!req->retry_left) {
+			sroce_stat_inc(sroce_qp_dev(qp)->stats,
+				       RETRY_EXCEEDED_ERR);
+			w = sroce_swqe_at(qp, qp->sq.cons);
+			if (qp->sq.cons != req->send ||
+			    w->state == SROCE_SWQE_PENDING) {
+				w->state = SROCE_SWQE_DONE;
+				w->status = IB_WC_RETRY_EXC_ERR;
+				if (qp->sq.cons == req->send)
+					req->send = sroce_queue_next(&qp->sq,
+								     req->send);
+			}
+			sroce_req_complete(qp, &kick);
+			goto out_unlock;
+		}
+		req->retry_left--;
+		sroce_stat_inc(sroce_qp_dev(qp)->stats, COMP_RETRY);
+		sroce_req_rewind(qp, req->una);
+	}
+	sroce_req_run_locked(qp, &kick);
+out_unlock:
+	spin_unlock_bh(&req->lock);
+	sroce_kick_run(qp, &kick);
+}
+
+/* --- packets ----------------------------------------------------------- */
+
+static u8 sroce_req_opcode(const struct sroce_qp *qp,
+			   const struct sroce_swqe *w, bool first, bool last)
+{
+	u8 base;
+
+	switch (qp->ibqp.qp_type) {
+	case IB_QPT_UC:
+		base = SROCE_OP_UC;
+		break;
+	case IB_QPT_UD:
+	case IB_QPT_GSI:
+		return SROCE_OP_UD | (w->opcode == IB_WR_SEND_WITH_IMM ?
+				      SROCE_OP_SEND_ONLY_IMM :
+				      SROCE_OP_SEND_ONLY);
+	default:
+		base = SROCE_OP_RC;
+		break;
+	}
+
+	switch (w->opcode) {
+	case IB_WR_RDMA_WRITE:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+		if (first)
+			return base | (!last ? SROCE_OP_WRITE_FIRST :
+				       w->opcode == IB_WR_RDMA_WRITE ?
+				       SROCE_OP_WRITE_ONLY :
+				       SROCE_OP_WRITE_ONLY_IMM);
+		if (!last)
+			return base | SROCE_OP_WRITE_MIDDLE;
+		return base | (w->opcode == IB_WR_RDMA_WRITE ?
+			       SROCE_OP_WRITE_LAST : SROCE_OP_WRITE_LAST_IMM);
+	default:
+		if (first && !last)
+			return base | SROCE_OP_SEND_FIRST;
+		if (!last)
+			return base | SROCE_OP_SEND_MIDDLE;
+		if (w->opcode == IB_WR_SEND_WITH_IMM)
+			return base | (first ? SROCE_OP_SEND_ONLY_IMM :
+				       SROCE_OP_SEND_LAST_IMM);
+		if (w->opcode == IB_WR_SEND_WITH_INV)
+			return base | (first ? SROCE_OP_SEND_ONLY_INV :
+				       SROCE_OP_SEND_LAST_INV);
+		return base | (first ? SROCE_OP_SEND_ONLY : SROCE_OP_SEND_LAST);
+	}
+}
+
+static u32 sroce_req_npkts(const struct sroce_swqe *w, u32 mtu)
+{
+	switch (w->opcode) {
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		return 1;
+	default:
+		return w->length ? DIV_ROUND_UP(w->length, mtu) : 1;
+	}
+}
+
+/*
+ * Sends packet req->send_pkt of @w: a SEND or WRITE packet, a READ request
+ * for what is still missing of the read, or an atomic. Returns 0 or a
+ * negative error; a local protection failure marks @w as failed.
+ */
+static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
+{
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	struct sroce_req *req = &qp->req;
+	const struct sroce_opinfo *info;
+	bool ud = qp->ibqp.qp_type == IB_QPT_UD ||
+		  qp->ibqp.qp_type == IB_QPT_GSI;
+	u32 k = req->send_pkt, off, paylen, dqpn;
+	struct sroce_txb txb;
+	bool first, last, ackreq;
+	u8 opcode;
+	int err;
+
+	switch (w->opcode) {
+	case IB_WR_RDMA_READ:
+		opcode = SROCE_OP_READ_REQUEST;
+		paylen = 0;
+		first = true;
+		last = true;
+		break;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+		opcode = SROCE_OP_CMP_SWAP;
+		paylen = 0;
+		first = true;
+		last = true;
+		break;
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		opcode = SROCE_OP_FETCH_ADD;
+		paylen = 0;
+		first = true;
+		last = true;
+		break;
+	default:
+		first = k == 0;
+		last = k + 1 >= w->npkts;
+		opcode = sroce_req_opcode(qp, w, first, last);
+		paylen = min(req->mtu, w->length - k * req->mtu);
+		break;
+	}
+	info = sroce_op(opcode);
+	off = k * req->mtu;
+
+	err = sroce_tx_begin(sdev, ud ? &w->ud.path : &qp->path, info->hdr_len,
+			     paylen, &txb);
+	if (err)
+		return err;
+
+	ackreq = false;
+	if (qp->ibqp.qp_type == IB_QPT_RC) {
+		ackreq = last || info->flags & (SROCE_OPF_READ |
+						SROCE_OPF_ATOMIC) ||
+			 ++req->noack >= SROCE_REQ_ACK_EVERY;
+		if (ackreq)
+			req->noack = 0;
+	}
+	dqpn = ud ? w->ud.qpn : qp->params.dest_qpn;
+	sroce_bth_set(txb.hdr, opcode,
+		      last && (w->send_flags & IB_SEND_SOLICITED), 0,
+		      SROCE_DEFAULT_PKEY, dqpn, ackreq, req->psn);
+
+	if (info->off_reth) {
+		struct sroce_reth *reth = txb.hdr + info->off_reth;
+
+		reth->va = cpu_to_be64(w->remote_addr + off);
+		reth->rkey = cpu_to_be32(w->rkey);
+		reth->len = cpu_to_be32(w->length - off);
+	}
+	if (info->flags & SROCE_OPF_ATMETH) {
+		struct sroce_atmeth *atm = txb.hdr + info->off_atm;
+
+		atm->va = cpu_to_be64(w->remote_addr);
+		atm->rkey = cpu_to_be32(w->rkey);
+		if (w->opcode == IB_WR_ATOMIC_CMP_AND_SWP) {
+			atm->swap_add = cpu_to_be64(w->swap);
+			atm->compare = cpu_to_be64(w->compare_add);
+		} else {
+			atm->swap_add = cpu_to_be64(w->compare_add);
+		}
+	}
+	if (info->off_deth) {
+		struct sroce_deth *deth = txb.hdr + info->off_deth;
+		u32 qkey = w->ud.qkey;
+
+		/* a Q_Key with the high bit set means the QP's own */
+		if (qkey & 0x80000000U)
+			qkey = qp->params.qkey;
+		deth->qkey = cpu_to_be32(qkey);
+		deth->sqpn = cpu_to_be32(qp->ibqp.qp_num);
+	}
+	if (info->off_imm)
+		((struct sroce_immdt *)(txb.hdr + info->off_imm))->imm = w->imm;
+	if (info->off_ieth)
+		((struct sroce_ieth *)(txb.hdr + info->off_ieth))->rkey =
+			cpu_to_be32(w->inv_rkey);
+	sroce_tx_seal(&txb);
+
+	if (paylen) {
+		err = sroce_sge_to_txb(sdev, qp->ibqp.pd, w, off, &txb);
+		if (err) {
+			sroce_tx_abort(&txb);
+			w->state = SROCE_SWQE_DONE;
+			w->status = IB_WC_LOC_PROT_ERR;
+			return -EFAULT;
+		}
+	}
+	sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
+	/* a packet lost in the netdev is a packet lost on the wire */
+	sroce_tx_xmit(sdev, &txb);
+	return 0;
+}
+
+/* READs and ATOMICs sent and not answered yet. */
+static u32 sroce_req_rd_out(struct sroce_qp *qp)
+{
+	struct sroce_req *req = &qp->req;
+	struct sroce_swqe *w;
+	u32 i, n = 0;
+
+	for (i = qp->sq.cons; i != req->send; i = sroce_queue_next(&qp->sq, i)) {
+		w = sroce_swqe_at(qp, i);
+		if (w->state == SROCE_SWQE_SENT &&
+		    (w->opcode == IB_WR_RDMA_READ ||
+		     w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+		     w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD))
+			n++;
+	}
+	return n;
+}
+
+static bool sroce_req_may_start(struct sroce_qp *qp, struct sroce_swqe *w)
+{
+	bool rd = w->opcode == IB_WR_RDMA_READ ||
+		  w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+		  w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
+	u32 out;
+
+	if (qp->ibqp.qp_type != IB_QPT_RC)
+		return true;
+	if (!rd && !(w->send_flags & IB_SEND_FENCE))
+		return true;
+	out = sroce_req_rd_out(qp);
+	if ((w->send_flags & IB_SEND_FENCE) && out)
+		return false;
+	return !rd || out < max_t(u8, qp->params.max_rd_atomic, 1);
+}
+
+/* A WQE executed without the wire: memory registration and invalidation. */
+static void sroce_req_local(struct sroce_qp *qp, struct sroce_swqe *w)
+{
+	int err;
+
+	err = sroce_memop(qp, w);
+	w->state = SROCE_SWQE_DONE;
+	w->status = err ? (err == -EACCES ? IB_WC_MW_BIND_ERR :
+			   IB_WC_LOC_QP_OP_ERR) : IB_WC_SUCCESS;
+}
+
+static bool sroce_wqe_is_local(const struct sroce_swqe *w)
+{
+	return w->opcode == IB_WR_LOCAL_INV || w->opcode == IB_WR_REG_MR ||
+	       w->opcode == IB_WR_BIND_MW;
+}
+
+/**
+ * sroce_req_run_locked() - send what the SQ and the window allow
+ * @qp: the QP, req.lock held.
+ * @kick: collects the handlers to call after the lock is dropped.
+ */
+void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
+{
+	struct sroce_req *req = &qp->req;
+	enum ib_qp_state state;
+	struct sroce_swqe *w;
+	bool rc = qp->ibqp.qp_type == IB_QPT_RC;
+
+	lockdep_assert_held(&req->lock);
+	state = sroce_qp_state(qp);
+	if (state == IB_QPS_ERR) {
+		sroce_req_flush_locked(qp, kick);
+		return;
+	}
+	if (state != IB_QPS_RTS && state != IB_QPS_SQD)
+		return;
+
+	while (!req->rnr_wait && req->send != sroce_queue_published(&qp->sq)) {
+		w = sroce_swqe_at(qp, req->send);
+		if (req->send == req->fetch) {
+			if (state == IB_QPS_SQD)
+				break;
+			sroce_swqe_fetch(qp, req->fetch, w);
+			req->fetch = sroce_queue_next(&qp->sq, req->fetch);
+		}
+		if (w->state == SROCE_SWQE_DONE) {
+			req->send = sroce_queue_next(&qp->sq, req->send);
+			continue;
+		}
+		if (req->send_pkt == 0) {
+			if (!sroce_req_may_start(qp, w))
+				break;
+			if (sroce_wqe_is_local(w)) {
+				sroce_req_local(qp, w);
+				req->send = sroce_queue_next(&qp->sq, req->send);
+				continue;
+			}
+			w->first_psn = req->psn;
+			w->npkts = sroce_req_npkts(w, req->mtu);
+			w->rd_pkts = 0;
+		}
+		if (rc && sroce_psn_cmp(req->psn, sroce_psn_add(req->una,
+				       SROCE_REQ_WINDOW)) >= 0)
+			break;
+		if (sroce_req_packet(qp, w)) {
+			if (w->state == SROCE_SWQE_DONE) {
+				req->send = sroce_queue_next(&qp->sq,
+							     req->send);
+				req->send_pkt = 0;
+				continue;
+			}
+			break;	/* no memory: the timer or the next ACK retries */
+		}
+		if (w->opcode == IB_WR_RDMA_READ) {
+			req->psn = sroce_psn_add(w->first_psn, w->npkts);
+			req->send_pkt = w->npkts;
+		} else {
+			req->psn = sroce_psn_add(req->psn, 1);
+			req->send_pkt++;
+		}
+		if (req->send_pkt < w->npkts)
+			continue;
+		/* all of it is out */
+		w->state = rc ? SROCE_SWQE_SENT : SROCE_SWQE_DONE;
+		req->send = sroce_queue_next(&qp->sq, req->send);
+		req->send_pkt = 0;
+	}
+	if (!rc)
+		req->una = req->psn;
+	if (!timer_pending(&req->timer))
+		sroce_req_arm(qp);
+	sroce_req_complete(qp, kick);
+}
+
+static void sroce_req_work(struct work_struct *work)
+{
+	struct sroce_qp *qp = container_of(work, struct sroce_qp, req.work);
+
+	sroce_req_run(qp);
+}
+
+/* Runs the requester; any context but hard irq (which defers it). */
+void sroce_req_run(struct sroce_qp *qp)
+{
+	struct sroce_req *req = &qp->req;
+	struct sroce_kick kick = {};
+
+	if (in_hardirq() || irqs_disabled()) {
+		spin_lock(&req->lock);
+		if (!req->dead)
+			queue_work(system_highpri_wq, &req->work);
+		spin_unlock(&req->lock);
+		return;
+	}
+	spin_lock_bh(&req->lock);
+	if (!req->dead)
+		sroce_req_run_locked(qp, &kick);
+	spin_unlock_bh(&req->lock);
+	sroce_kick_run(qp, &kick);
+}
+
+/* --- set-up and modify ------------------------------------------------- */
+
+int sroce_req_init(struct sroce_qp *qp)
+{
+	struct sroce_req *req = &qp->req;
+	size_t slots = (size_t)qp->sq.index_mask + 1;
+
+	spin_lock_init(&req->lock);
+	spin_lock_init(&req->post_lock);
+	req->stride = sroce_swqe_stride(&qp->cap);
+	req->swqe = kvcalloc(slots, req->stride, GFP_KERNEL);
+	if (!req->swqe)
+		return -ENOMEM;
+	timer_setup(&req->timer, sroce_req_timer, 0);
+	INIT_WORK(&req->work, sroce_req_work);
+	req->mtu = 256;
+	return 0;
+}
+
+/* Destroy: stops the timer and the work for good, frees the copies. */
+void sroce_req_fini(struct sroce_qp *qp)
+{
+	struct sroce_req *req = &qp->req;
+
+	spin_lock_bh(&req->lock);
+	req->dead = true;
+	spin_unlock_bh(&req->lock);
+	del_timer_sync(&req->timer);
+	cancel_work_sync(&req->work);
+	kvfree(req->swqe);
+	req->swqe = NULL;
+}
+
+/* RESET: nothing in flight, the rings empty. */
+void sroce_req_reset(struct sroce_qp *qp)
+{
+	struct sroce_req *req = &qp->req;
+
+	spin_lock_bh(&req->lock);
+	del_timer(&req->timer);
+	spin_lock(&req->post_lock);
+	sroce_queue_reset(&qp->sq);
+	spin_unlock(&req->post_lock);
+	req->fetch = 0;
+	req->send = 0;
+	req->send_pkt = 0;
+	req->noack = 0;
+	req->rnr_wait = false;
+	req->drain_event = false;
+	spin_unlock_bh(&req->lock);
+}
+
+/* After a successful modify_qp: the new attributes, under req.lock. */
+void sroce_req_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
+			int mask, bool entered_sqd)
+{
+	struct sroce_req *req = &qp->req;
+
+	spin_lock_bh(&req->lock);
+	if (mask & IB_QP_PATH_MTU)
+		req->mtu = ib_mtu_enum_to_int(attr->path_mtu);
+	if (qp->ibqp.qp_type == IB_QPT_UD || qp->ibqp.qp_type == IB_QPT_GSI)
+		req->mtu = ib_mtu_enum_to_int(sroce_active_mtu(sroce_qp_dev(qp)));
+	if (mask & IB_QP_SQ_PSN) {
+		req->psn = attr->sq_psn & SROCE_PSN_MASK;
+		req->una = req->psn;
+	}
+	if (mask & IB_QP_RETRY_CNT)
+		req->retry_left = attr->retry_cnt;
+	if (mask & IB_QP_RNR_RETRY)
+		req->rnr_left = attr->rnr_retry;
+	if (entered_sqd && qp->params.en_sqd_async_notify)
+		req->drain_event = true;
+	spin_unlock_bh(&req->lock);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sroce: the requester (send queue to packets) and the completer (ACKs,
+ * NAKs, read responses and atomic ACKs back to completions).
+ *
+ * One lock, struct sroce_req.lock, serializes everything that touches a
+ * QP's send side, so per-QP send state is only ever touched by one CPU at
+ * a time, without work items: the doorbell (post_send, process context)
+ * runs the requester inline; an arriving ACK (softirq) runs the completer
+ * and then the requester, which sends what the window now allows; the
+ * retransmit timer (softirq) rewinds and runs the requester. The send
+ * window (SROCE_REQ_WINDOW packets not yet acknowledged) bounds every run,
+ * so none of them sends more than a window's worth at once.
+ *
+ * Completions are written into the CQ ring under req.lock (so they appear
+ * in order), but the CQ's comp_handler and every event handler are called
+ * only after req.lock is dropped (struct sroce_kick): a kernel ULP may post
+ * again from its handler.
+ *
+ * Who calls what, from which context:
+ *  - sroce_req_init()/sroce_req_fini(): create_qp / destroy_qp (process).
+ *  - sroce_req_run(): post_send (any context but hard irq; from hard irq
+ *    or with irqs off it defers to the QP's work item), the completer, the
+ *    timer, modify_qp.
+ *  - sroce_comp_rx(): the receive path (softirq), for response opcodes.
+ *  - sroce_req_flush(): modify_qp to ERR and the error paths.
+ *  - sroce_req_reset(): modify_qp to RESET.
+ */
+#ifndef _SROCE_REQ_H
+#define _SROCE_REQ_H
+
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_verbs.h>
+
+struct sroce_qp;
+struct sroce_pkt;
+struct sroce_cq;
+struct sroce_srq;
+
+/* Packets in flight before the requester waits for an ACK. */
+#define SROCE_REQ_WINDOW	128
+/* An AckReq at least every this many packets, and on every last one. */
+#define SROCE_REQ_ACK_EVERY	32
+
+/**
+ * struct sroce_kick - handlers to call once the QP locks are dropped
+ * @cq: CQs with handlers due, NULL if none; @cq_flags what is due
+ *	(SROCE_CQ_NOTIFY, SROCE_CQ_OVERFLOWED).
+ * @srq: an SRQ a WQE was taken from: its limit is checked.
+ * @qp_events: bit n set: QP event n is due (enum ib_event_type).
+ */
+struct sroce_kick {
+	struct sroce_srq *srq;
+	struct sroce_cq *cq[2];
+	int cq_flags[2];
+	unsigned long qp_events;
+};
+
+/**
+ * struct sroce_req - the send side of a QP; all under @lock but where said
+ * @lock: see above. Taken with bottom halves disabled.
+ * @post_lock: the producer side of a kernel QP's SQ ring (irqsave).
+ * @swqe: the kernel's copies of the WQEs, @stride bytes per SQ slot.
+ * @fetch: the next SQ ring index to copy; [sq.cons, @fetch) are copied.
+ * @send: the ring index of the WQE being sent; [sq.cons, @send) are all
+ *	out and wait for their ACK or response.
+ * @send_pkt: packets of WQE @send already sent.
+ * @psn: the next PSN to send.
+ * @una: the oldest PSN not acknowledged.
+ * @noack: packets sent since the last one with AckReq.
+ * @retry_left, @rnr_left: retries left before the QP errors out.
+ * @rnr_wait: an RNR NAK holds the requester until the timer fires.
+ * @timer: retransmit and RNR timer.
+ * @work: deferred runs (post_send from hard irq context).
+ * @mtu: path MTU in bytes, from modify_qp.
+ * @drain_event: SQD was entered with en_sqd_async_notify: report
+ *	SQ_DRAINED once nothing is in flight.
+ * @dead: destroy began; no timer or work is started any more.
+ */
+struct sroce_req {
+	spinlock_t lock;	/* the send side: all fields below */
+	spinlock_t post_lock;	/* kernel SQ producer index */
+	u8 *swqe;
+	size_t stride;
+	u32 fetch;
+	u32 send;
+	u32 send_pkt;
+	u32 psn;
+	u32 una;
+	u32 noack;
+	u8 retry_left;
+	u8 rnr_left;
+	bool rnr_wait;
+	bool drain_event;
+	bool dead;
+	u32 mtu;
+	struct timer_list timer;
+	struct work_struct work;
+};
+
+int sroce_req_init(struct sroce_qp *qp);
+void sroce_req_fini(struct sroce_qp *qp);
+void sroce_req_run(struct sroce_qp *qp);
+void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick);
+void sroce_req_flush(struct sroce_qp *qp);
+void sroce_req_reset(struct sroce_qp *qp);
+void sroce_req_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
+			int mask, bool entered_sqd);
+void sroce_req_progress(struct sroce_qp *qp);
+void sroce_req_rewind(struct sroce_qp *qp, u32 psn);
+void sroce_comp_rx(struct sroce_qp *qp, struct sroce_pkt *pkt);
+
+void sroce_kick_cq(struct sroce_kick *kick, struct sroce_cq *cq, int flags);
+void sroce_kick_run(struct sroce_qp *qp, struct sroce_kick *kick);
+int sroce_qp_post_wc(struct sroce_qp *qp, struct sroce_cq *cq,
+		     const struct ib_wc *wc, bool solicited,
+		     struct sroce_kick *kick);
+
+#endif /* _SROCE_REQ_H */

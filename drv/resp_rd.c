@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: the responder's READs and ATOMICs: execution, read responses sent
+ * in bursts, and the answers to duplicates (a READ is executed again, an
+ * ATOMIC is answered from what it returned the first time). Under
+ * resp.lock (resp.h).
+ */
+#include <linux/spinlock.h>
+
+#include "cq.h"
+#include "memops.h"
+#include "qp.h"
+#include "resp.h"
+#include "rx.h"
+#include "stats.h"
+#include "verbs.h"
+#include "wire.h"
+#include "wqe.h"
+
+/*
+ * Atomics are atomic against each other on every sroce device (IB_ATOMIC_HCA
+ * semantics, which is what is reported): one lock serializes them all.
+ */
+static DEFINE_SPINLOCK(sroce_atomic_lock);	/* every responder atomic */
+
+static struct sroce_res *sroce_res_new(struct sroce_resp *resp)
+{
+	struct sroce_res *res = &resp->res[resp->res_next];
+
+	/* the slot of a READ still being answered is not reused */
+	if (resp->rd_cur == resp->res_next)
+		return NULL;
+	resp->res_next = (resp->res_next + 1) % SROCE_RESP_RES;
+	memset(res, 0, sizeof(*res));
+	return res;
+}
+
+static struct sroce_res *sroce_res_find(struct sroce_resp *resp, u8 kind,
+					u32 psn)
+{
+	struct sroce_res *res;
+	int i;
+
+	for (i = 0; i < SROCE_RESP_RES; i++) {
+		res = &resp->res[i];
+		if (res->kind == kind && sroce_psn_cmp(psn, res->psn) >= 0 &&
+		    sroce_psn_cmp(psn, sroce_psn_add(res->psn, res->npkts)) < 0)
+			return res;
+	}
+	return NULL;
+}
+
+/* Sends response packet res->sent of a READ. Returns 0 or an error. */
+static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res)
+{
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	u32 mtu = qp->resp.mtu, k = res->sent, off = k * mtu, paylen;
+	const struct sroce_opinfo *info;
+	struct sroce_txb txb;
+	struct sroce_ref *ref;
+	struct sroce_mr *mr;
+	u8 opcode;
+	int err;
+
+	if (res->npkts == 1)
+		opcode = SROCE_OP_READ_RESP_ONLY;
+	else if (k == 0)
+		opcode = SROCE_OP_READ_RESP_FIRST;
+	else if (k + 1 == res->npkts)
+		opcode = SROCE_OP_READ_RESP_LAST;
+	else
+		opcode = SROCE_OP_READ_RESP_MIDDLE;
+	info = sroce_op(opcode);
+	paylen = min(mtu, res->len - off);
+
+	mr = NULL;
+	if (paylen) {
+		mr = sroce_rkey_get(qp, res->rkey, IB_ACCESS_REMOTE_READ,
+				    res->va + off, paylen, &ref);
+		if (IS_ERR(mr))
+			return PTR_ERR(mr);
+	}
+	err = sroce_tx_begin(sdev, &qp->path, info->hdr_len, paylen, &txb);
+	if (err)
+		goto out_put;
+	sroce_bth_set(txb.hdr, opcode, false, 0, SROCE_DEFAULT_PKEY,
+		      qp->params.dest_qpn, false, sroce_psn_add(res->psn, k));
+	if (info->off_aeth)
+		sroce_aeth_set(txb.hdr + info->off_aeth,
+			       SROCE_AETH_ACK_UNLIMITED, qp->resp.msn);
+	sroce_tx_seal(&txb);
+	if (mr) {
+		err = sroce_mr_to_txb(mr, res->va + off, &txb);
+		if (err) {
+			sroce_tx_abort(&txb);
+			goto out_put;
+		}
+	}
+	sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
+	sroce_tx_xmit(sdev, &txb);
+out_put:
+	if (mr)
+		sroce_mr_put(ref);
+	return err;
+}
+
+/* The next READ after slot @i that still has responses to send, or -1. */
+static int sroce_read_next(struct sroce_resp *resp, int i)
+{
+	int n;
+
+	for (n = 1; n < SROCE_RESP_RES; n++) {
+		int j = (i + n) % SROCE_RESP_RES;
+
+		if (j == resp->res_next)
+			break;
+		if (resp->res[j].kind == SROCE_RES_READ &&
+		    resp->res[j].sent < resp->res[j].npkts)
+			return j;
+	}
+	return -1;
+}
+
+/* Sends up to @budget read response packets; the work item does the rest. */
+static void sroce_read_send(struct sroce_qp *qp, int budget)
+{
+	struct sroce_resp *resp = &qp->resp;
+	struct sroce_res *res;
+	int err;
+
+	lockdep_assert_held(&resp->lock);
+	while (resp->rd_cur >= 0 && budget > 0) {
+		res = &resp->res[resp->rd_cur];
+		if (res->sent >= res->npkts) {
+			resp->rd_cur = sroce_read_next(resp, resp->rd_cur);
+			continue;
+		}
+		err = sroce_read_packet(qp, res);
+		if (err == -ENOMEM)
+			break;
+		if (err) {
+			/* the region went away under the READ */
+			sroce_resp_ack(qp, SROCE_AETH_NAK |
+				       SROCE_NAK_REMOTE_ACCESS,
+				       sroce_psn_add(res->psn, res->sent));
+			res->sent = res->npkts;
+			continue;
+		}
+		res->sent++;
+		budget--;
+	}
+	if (resp->rd_cur >= 0 && !resp->dead)
+		queue_work(system_highpri_wq, &resp->work);
+}
+
+void sroce_resp_work(struct work_struct *work)
+{
+	struct sroce_qp *qp = container_of(work, struct sroce_qp, resp.work);
+
+	spin_lock_bh(&qp->resp.lock);
+	if (!qp->resp.dead && sroce_qp_state(qp) != IB_QPS_ERR)
+		sroce_read_send(qp, SROCE_RESP_BURST);
+	spin_unlock_bh(&qp->resp.lock);
+}
+
+enum sroce_resp_verdict sroce_resp_read(struct sroce_qp *qp,
+					struct sroce_pkt *pkt,
+					struct sroce_kick *kick)
+{
+	const struct sroce_reth *reth = sroce_pkt_ext(pkt, pkt->op->off_reth);
+	struct sroce_resp *resp = &qp->resp;
+	u64 va = be64_to_cpu(reth->va);
+	u32 rkey = be32_to_cpu(reth->rkey), len = be32_to_cpu(reth->len);
+	struct sroce_res *res;
+	struct sroce_ref *ref;
+	struct sroce_mr *mr;
+
+	if (len > SROCE_MAX_MSG_SIZE)
+		return SROCE_RESP_INVALID;
+	mr = sroce_rkey_get(qp, rkey, IB_ACCESS_REMOTE_READ, va, len, &ref);
+	if (IS_ERR(mr))
+		return SROCE_RESP_ACCESS;
+	sroce_mr_put(ref);
+	res = sroce_res_new(resp);
+	if (!res)
+		return SROCE_RESP_INVALID;	/* past max_dest_rd_atomic */
+	res->kind = SROCE_RES_READ;
+	res->psn = pkt->psn;
+	res->npkts = len ? DIV_ROUND_UP(len, resp->mtu) : 1;
+	res->va = va;
+	res->rkey = rkey;
+	res->len = len;
+	resp->epsn = sroce_psn_add(pkt->psn, res->npkts);
+	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
+	if (resp->rd_cur < 0)
+		resp->rd_cur = res - resp->res;
+	sroce_read_send(qp, SROCE_RESP_BURST);
+	return SROCE_RESP_OK;
+}
+
+/* A READ again: answer it again from the PSN asked, re-checking the key. */
+void sroce_resp_read_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
+{
+	const struct sroce_reth *reth = sroce_pkt_ext(pkt, pkt->op->off_reth);
+	struct sroce_resp *resp = &qp->resp;
+	struct sroce_res *res;
+	u32 k;
+
+	res = sroce_res_find(resp, SROCE_RES_READ, pkt->psn);
+	if (!res || be32_to_cpu(reth->rkey) != res->rkey)
+		return;
+	k = (pkt->psn - res->psn) & SROCE_PSN_MASK;
+	if (be64_to_cpu(reth->va) != res->va + (u64)k * resp->mtu)
+		return;
+	res->sent = k;
+	resp->rd_cur = res - resp->res;
+	sroce_read_send(qp, SROCE_RESP_BURST);
+}
+
+struct sroce_atomic_ctx {
+	u8 opcode;
+	u64 swap_add;
+	u64 compare;
+	u64 orig;
+};
+
+static int sroce_atomic_exec(void *ctx, void *va, u32 n)
+{
+	struct sroce_atomic_ctx *c = ctx;
+	u64 *p = va;
+
+	if (n != sizeof(u64))
+		return -EINVAL;
+	spin_lock_bh(&sroce_atomic_lock);
+	c->orig = READ_ONCE(*p);
+	if (c->opcode == SROCE_OP_FETCH_ADD)
+		WRITE_ONCE(*p, c->orig + c->swap_add);
+	else if (c->orig == c->compare)
+		WRITE_ONCE(*p, c->swap_add);
+	spin_unlock_bh(&sroce_atomic_lock);
+	return 0;
+}
+
+static void sroce_atomic_ack(struct sroce_qp *qp, u32 psn, u64 orig)
+{
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	const struct sroce_opinfo *info = sroce_op(SROCE_OP_ATOMIC_ACK);
+	struct sroce_atmack *ack;
+	struct sroce_txb txb;
+
+	if (sroce_tx_begin(sdev, &qp->path, info->hdr_len, 0, &txb))
+		return;
+	sroce_bth_set(txb.hdr, SROCE_OP_ATOMIC_ACK, false, 0,
+		      SROCE_DEFAULT_PKEY, qp->params.dest_qpn, false, psn);
+	sroce_aeth_set(txb.hdr + info->off_aeth, SROCE_AETH_ACK_UNLIMITED,
+		       qp->resp.msn);
+	ack = txb.hdr + info->off_atm;
+	ack->orig = cpu_to_be64(orig);
+	sroce_tx_seal(&txb);
+	sroce_tx_xmit(sdev, &txb);
+}
+
+enum sroce_resp_verdict sroce_resp_atomic(struct sroce_qp *qp,
+					  struct sroce_pkt *pkt)
+{
+	const struct sroce_atmeth *atm = sroce_pkt_ext(pkt, pkt->op->off_atm);
+	struct sroce_resp *resp = &qp->resp;
+	struct sroce_atomic_ctx c = {
+		.opcode = pkt->opcode,
+		.swap_add = be64_to_cpu(atm->swap_add),
+		.compare = be64_to_cpu(atm->compare),
+	};
+	u64 va = be64_to_cpu(atm->va);
+	struct sroce_res *res;
+	struct sroce_ref *ref;
+	struct sroce_mr *mr;
+	int err;
+
+	if (va & (sizeof(u64) - 1))
+		return SROCE_RESP_INVALID;
+	mr = sroce_rkey_get(qp, be32_to_cpu(atm->rkey), IB_ACCESS_REMOTE_ATOMIC,
+			    va, sizeof(u64), &ref);
+	if (IS_ERR(mr))
+		return SROCE_RESP_ACCESS;
+	err = sroce_mr_iter(mr, va, sizeof(u64), sroce_atomic_exec, &c);
+	sroce_mr_put(ref);
+	if (err)
+		return SROCE_RESP_ACCESS;
+
+	res = sroce_res_new(resp);
+	if (res) {
+		res->kind = SROCE_RES_ATOMIC;
+		res->psn = pkt->psn;
+		res->npkts = 1;
+		res->orig = c.orig;
+	}
+	resp->epsn = sroce_psn_add(pkt->psn, 1);
+	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
+	sroce_atomic_ack(qp, pkt->psn, c.orig);
+	return SROCE_RESP_OK;
+}
+
+/* An ATOMIC again: never executed twice, answered with its first result. */
+void sroce_resp_atomic_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
+{
+	struct sroce_res *res;
+
+	res = sroce_res_find(&qp->resp, SROCE_RES_ATOMIC, pkt->psn);
+	if (res)
+		sroce_atomic_ack(qp, pkt->psn, res->orig);
+}

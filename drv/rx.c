@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: received RoCEv2 datagrams: checked, counted, handed to a QP.
+ * Contexts and references: rx.h.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/ipv6.h>
+#include <asm/unaligned.h>
+
+#include "device.h"
+#include "icrc.h"
+#include "qp.h"
+#include "req.h"
+#include "resp.h"
+#include "rx.h"
+#include "stats.h"
+
+static struct sroce_dev *sroce_rx_dev(struct net_device *ndev)
+{
+	struct ib_device *ibdev;
+
+	/*
+	 * Only sroce registers RDMA_DRIVER_RXE devices while sroce is
+	 * loaded (rdma_rxe cannot load beside it): any match is ours.
+	 */
+	ibdev = ib_device_get_by_netdev(ndev, RDMA_DRIVER_RXE);
+	if (!ibdev && is_vlan_dev(ndev))
+		ibdev = ib_device_get_by_netdev(vlan_dev_real_dev(ndev),
+						RDMA_DRIVER_RXE);
+	return ibdev ? to_sdev(ibdev) : NULL;
+}
+
+static bool sroce_rx_type_ok(const struct sroce_qp *qp, u32 flags)
+{
+	switch (qp->ibqp.qp_type) {
+	case IB_QPT_RC:
+		return flags & SROCE_OPF_RC;
+	case IB_QPT_UC:
+		return flags & SROCE_OPF_UC;
+	case IB_QPT_UD:
+	case IB_QPT_GSI:
+		return flags & SROCE_OPF_UD;
+	default:
+		return false;
+	}
+}
+
+/* Connected QPs take packets from their peer's address to ours only. */
+static bool sroce_rx_addr_ok(const struct sroce_qp *qp,
+			     const struct sroce_pkt *pkt)
+{
+	const struct sroce_path *path = &qp->path;
+
+	if (qp->ibqp.qp_type != IB_QPT_RC && qp->ibqp.qp_type != IB_QPT_UC)
+		return true;
+	return !memcmp(pkt->sgid.raw, path->daddr.s6_addr, 16) &&
+	       !memcmp(pkt->dgid.raw, path->saddr.s6_addr, 16);
+}
+
+/* Checks the transport headers and the ICRC. 0 or the counter to bump. */
+static int sroce_rx_check(struct sroce_pkt *pkt)
+{
+	struct sk_buff *skb = pkt->skb;
+	const struct sroce_opinfo *info;
+	unsigned int hdr_off = sizeof(struct udphdr), total, pad;
+	struct sroce_bth *bth;
+	__le32 wire;
+	u32 crc;
+
+	if (!pskb_may_pull(skb, hdr_off + sizeof(struct sroce_bth)))
+		return SROCE_CNT_RX_DROP_SHORT;
+	bth = (struct sroce_bth *)(skb->data + hdr_off);
+	info = sroce_op(bth->opcode);
+	if (!info->flags)
+		return SROCE_CNT_RX_DROP_BAD_OPCODE;
+	if (!pskb_may_pull(skb, hdr_off + info->hdr_len))
+		return SROCE_CNT_RX_DROP_SHORT;
+	bth = (struct sroce_bth *)(skb->data + hdr_off);
+	if (sroce_bth_tver(bth) ||
+	    (be16_to_cpu(bth->pkey) & 0x7fff) != 0x7fff)
+		return SROCE_CNT_RX_DROP_BAD_HEADER;
+
+	total = skb->len - hdr_off;
+	pad = sroce_bth_pad(bth);
+	if (total < info->hdr_len + pad + SROCE_ICRC_SIZE)
+		return SROCE_CNT_RX_DROP_SHORT;
+	pkt->paylen = total - info->hdr_len - pad - SROCE_ICRC_SIZE;
+	if (!(info->flags & SROCE_OPF_PAYLOAD) && (pkt->paylen || pad))
+		return SROCE_CNT_RX_DROP_BAD_HEADER;
+	if (!pkt->ipv6 && ip_hdr(skb)->ihl != 5)
+		return SROCE_CNT_RX_DROP_BAD_HEADER;
+
+	crc = sroce_icrc_headers(skb_network_header(skb), pkt->ipv6,
+				 skb->data, bth, info->hdr_len);
+	crc = sroce_icrc_skb(skb, hdr_off + info->hdr_len, pkt->paylen + pad,
+			     crc);
+	if (skb_copy_bits(skb, skb->len - SROCE_ICRC_SIZE, &wire, sizeof(wire)) ||
+	    le32_to_cpu(wire) != ~crc)
+		return SROCE_CNT_RX_DROP_BAD_ICRC;
+
+	pkt->op = info;
+	pkt->hdr = bth;
+	pkt->opcode = bth->opcode;
+	pkt->psn = sroce_bth_psn(bth);
+	pkt->qpn = sroce_bth_qpn(bth);
+	pkt->ackreq = sroce_bth_ackreq(bth);
+	pkt->se = sroce_bth_se(bth);
+	pkt->pay_off = hdr_off + info->hdr_len;
+	return 0;
+}
+
+static void sroce_rx_addrs(struct sroce_pkt *pkt)
+{
+	struct sk_buff *skb = pkt->skb;
+
+	if (pkt->ipv6) {
+		memcpy(pkt->sgid.raw, &ipv6_hdr(skb)->saddr, 16);
+		memcpy(pkt->dgid.raw, &ipv6_hdr(skb)->daddr, 16);
+	} else {
+		ipv6_addr_set_v4mapped(ip_hdr(skb)->saddr,
+				       (struct in6_addr *)pkt->sgid.raw);
+		ipv6_addr_set_v4mapped(ip_hdr(skb)->daddr,
+				       (struct in6_addr *)pkt->dgid.raw);
+	}
+	if (skb_mac_header_was_set(skb))
+		ether_addr_copy(pkt->smac, eth_hdr(skb)->h_source);
+	else
+		eth_zero_addr(pkt->smac);
+}
+
+/**
+ * sroce_rx() - a datagram to UDP port 4791
+ * @skb: the packet, data at the UDP header (checksum already verified by
+ *	the UDP layer).
+ *
+ * Softirq, under RCU. Always consumes @skb; returns 0.
+ */
+int sroce_rx(struct sk_buff *skb)
+{
+	struct sroce_pkt pkt = { .skb = skb };
+	struct sroce_dev *sdev;
+	struct sroce_ref *ref;
+	struct sroce_qp *qp;
+	int cnt;
+
+	sdev = sroce_rx_dev(skb->dev);
+	if (!sdev) {
+		kfree_skb(skb);
+		return 0;
+	}
+	pkt.sdev = sdev;
+	pkt.ipv6 = skb->protocol == htons(ETH_P_IPV6);
+
+	cnt = sroce_rx_check(&pkt);
+	if (cnt)
+		goto drop;
+
+	sroce_rx_addrs(&pkt);
+	qp = sroce_qp_get(sdev, pkt.qpn, &ref);
+	if (!qp) {
+		cnt = SROCE_CNT_RX_DROP_NO_QP;
+		goto drop;
+	}
+	if (!sroce_rx_type_ok(qp, pkt.op->flags) ||
+	    !sroce_rx_addr_ok(qp, &pkt)) {
+		sroce_qp_put(ref);
+		cnt = SROCE_CNT_RX_DROP_BAD_HEADER;
+		goto drop;
+	}
+
+	sroce_stat_inc(sdev->stats, RCVD_PKTS);
+	sroce_stat_add(sdev->stats, RCVD_BYTES, pkt.paylen);
+	if (pkt.op->flags & SROCE_OPF_RESPONSE)
+		sroce_comp_rx(qp, &pkt);
+	else
+		sroce_resp_rx(qp, &pkt);
+	sroce_qp_put(ref);
+	consume_skb(skb);
+	ib_device_put(&sdev->ibdev);
+	return 0;
+
+drop:
+	this_cpu_inc(sdev->stats->cnt[cnt]);
+	kfree_skb(skb);
+	ib_device_put(&sdev->ibdev);
+	return 0;
+}

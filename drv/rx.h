@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sroce: the receive path, from the UDP socket's encap hook to the QP.
+ *
+ * sroce_rx() runs in softirq, under RCU, for every datagram to UDP port
+ * 4791. It finds the sroce device of the receiving netdev, checks the
+ * headers and the ICRC (dropping and counting by reason what fails), finds
+ * the QP by number through the RCU table (a reference held until the
+ * packet is done) and hands the packet to the responder (requests) or the
+ * completer (responses). The skb is never linearized: headers are pulled,
+ * the payload is copied out with skb_copy_bits() into its destination.
+ */
+#ifndef _SROCE_RX_H
+#define _SROCE_RX_H
+
+#include <linux/skbuff.h>
+#include <rdma/ib_verbs.h>
+
+#include "wire.h"
+
+struct sroce_dev;
+
+/**
+ * struct sroce_pkt - a received packet, checked
+ * @sdev: the device it arrived on.
+ * @skb: the packet; data starts at the UDP header.
+ * @op: its opcode's table entry; @hdr the BTH (pulled with the rest of the
+ *	transport headers).
+ * @pay_off: skb offset of the payload; @paylen its bytes, without pad.
+ * @ipv6: IPv6 or IPv4; @sgid, @dgid the addresses as GIDs.
+ * @smac: the sender's MAC.
+ */
+struct sroce_pkt {
+	struct sroce_dev *sdev;
+	struct sk_buff *skb;
+	const struct sroce_opinfo *op;
+	void *hdr;
+	u8 opcode;
+	bool ackreq;
+	bool se;
+	u32 psn;
+	u32 qpn;
+	u32 pay_off;
+	u32 paylen;
+	bool ipv6;
+	union ib_gid sgid;
+	union ib_gid dgid;
+	u8 smac[ETH_ALEN];
+};
+
+static inline void *sroce_pkt_ext(const struct sroce_pkt *pkt, u8 off)
+{
+	return pkt->hdr + off;
+}
+
+int sroce_rx(struct sk_buff *skb);
+
+#endif /* _SROCE_RX_H */

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: one RoCEv2 frame, built whole and sent on the device's netdev.
+ *
+ * The frame is one linear skb: the headers are written first so that the
+ * ICRC can run over them, then the caller copies the payload straight from
+ * the source memory into the skb, folding each chunk into the ICRC as it
+ * goes, so the payload is touched once.
+ */
+#include <linux/etherdevice.h>
+#include <linux/hash.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netdevice.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <asm/unaligned.h>
+
+#include "device.h"
+#include "icrc.h"
+#include "qp.h"
+#include "stats.h"
+#include "tx.h"
+#include "wire.h"
+
+/* Source ports 0xc000..0xffff: a per-QP value for ECMP and RSS spreading. */
+static __be16 sroce_sport(u32 qpn, const struct in6_addr *daddr)
+{
+	u32 h = hash_32(qpn ^ (__force u32)daddr->s6_addr32[3], 14);
+
+	return htons(0xc000 | h);
+}
+
+static void sroce_path_addrs(struct sroce_path *path, bool ipv6,
+			     const u8 *sgid, const u8 *dgid)
+{
+	path->ipv6 = ipv6;
+	memcpy(path->saddr.s6_addr, sgid, 16);
+	memcpy(path->daddr.s6_addr, dgid, 16);
+}
+
+void sroce_path_from_av(struct sroce_path *path, const struct sroce_av *av,
+			u32 qpn)
+{
+	sroce_path_addrs(path, av->network_type == RDMA_NETWORK_IPV6,
+			 av->sgid.raw, av->dgid.raw);
+	ether_addr_copy(path->dmac, av->dmac);
+	path->tclass = av->traffic_class;
+	path->hop_limit = av->hop_limit ?: 64;
+	path->flow_label = av->flow_label;
+	path->sport = sroce_sport(qpn, &path->daddr);
+}
+
+/* From the address vector of an AH (built by sroce_create_ah, trusted). */
+int sroce_path_from_rxe_av(struct sroce_path *path, const struct rxe_av *av,
+			   u32 qpn)
+{
+	struct in6_addr s, d;
+
+	if (av->network_type == RXE_NETWORK_TYPE_IPV4) {
+		ipv6_addr_set_v4mapped(av->sgid_addr._sockaddr_in.sin_addr.s_addr,
+				       &s);
+		ipv6_addr_set_v4mapped(av->dgid_addr._sockaddr_in.sin_addr.s_addr,
+				       &d);
+		sroce_path_addrs(path, false, s.s6_addr, d.s6_addr);
+	} else if (av->network_type == RXE_NETWORK_TYPE_IPV6) {
+		sroce_path_addrs(path, true,
+				 av->sgid_addr._sockaddr_in6.sin6_addr.s6_addr,
+				 av->dgid_addr._sockaddr_in6.sin6_addr.s6_addr);
+	} else {
+		return -EINVAL;
+	}
+	ether_addr_copy(path->dmac, av->dmac);
+	path->tclass = av->grh.traffic_class;
+	path->hop_limit = av->grh.hop_limit ?: 64;
+	path->flow_label = av->grh.flow_label;
+	path->sport = sroce_sport(qpn, &path->daddr);
+	return 0;
+}
+
+static unsigned int sroce_l3_len(bool ipv6)
+{
+	return ipv6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+}
+
+static void sroce_put_ip4(struct sk_buff *skb, const struct sroce_path *path,
+			  unsigned int len)
+{
+	struct iphdr *ip4 = ip_hdr(skb);
+
+	ip4->version = 4;
+	ip4->ihl = 5;
+	ip4->tos = path->tclass;
+	ip4->tot_len = htons(len);
+	ip4->id = 0;
+	ip4->frag_off = htons(IP_DF);
+	ip4->ttl = path->hop_limit;
+	ip4->protocol = IPPROTO_UDP;
+	ip4->saddr = path->saddr.s6_addr32[3];
+	ip4->daddr = path->daddr.s6_addr32[3];
+	ip_send_check(ip4);
+}
+
+static void sroce_put_ip6(struct sk_buff *skb, const struct sroce_path *path,
+			  unsigned int len)
+{
+	struct ipv6hdr *ip6 = ipv6_hdr(skb);
+
+	ip6_flow_hdr(ip6, path->tclass,
+		     cpu_to_be32(path->flow_label & IPV6_FLOWLABEL_MASK));
+	ip6->payload_len = htons(len - sizeof(*ip6));
+	ip6->nexthdr = IPPROTO_UDP;
+	ip6->hop_limit = path->hop_limit;
+	ip6->saddr = path->saddr;
+	ip6->daddr = path->daddr;
+}
+
+/**
+ * sroce_tx_begin() - allocate a frame and write every header but the
+ *	transport ones
+ * @sdev: the sending device.
+ * @path: where it goes.
+ * @hdr_len: bytes of transport headers (BTH and extensions).
+ * @paylen: payload bytes (pad and ICRC are added here).
+ * @txb: filled in; the caller writes txb->hdr, then calls sroce_tx_seal().
+ *
+ * Returns 0 or -ENOMEM. Any context.
+ */
+int sroce_tx_begin(struct sroce_dev *sdev, const struct sroce_path *path,
+		   u32 hdr_len, u32 paylen, struct sroce_txb *txb)
+{
+	struct net_device *ndev = sdev->ndev;
+	unsigned int l3 = sroce_l3_len(path->ipv6);
+	unsigned int pad = -paylen & 3;
+	unsigned int udplen = sizeof(struct udphdr) + hdr_len + paylen + pad +
+			      SROCE_ICRC_SIZE;
+	unsigned int hroom = LL_RESERVED_SPACE(ndev);
+	struct sk_buff *skb;
+	struct udphdr *uh;
+
+	skb = alloc_skb(hroom + l3 + udplen + ndev->needed_tailroom,
+			GFP_ATOMIC);
+	if (unlikely(!skb))
+		return -ENOMEM;
+	skb_reserve(skb, hroom);
+	skb_reset_network_header(skb);
+	skb_put(skb, l3 + udplen);
+	skb_set_transport_header(skb, l3);
+
+	if (path->ipv6)
+		sroce_put_ip6(skb, path, l3 + udplen);
+	else
+		sroce_put_ip4(skb, path, l3 + udplen);
+
+	uh = udp_hdr(skb);
+	uh->source = path->sport;
+	uh->dest = htons(SROCE_UDP_PORT_ROCEV2);
+	uh->len = htons(udplen);
+	uh->check = 0;
+
+	txb->skb = skb;
+	ether_addr_copy(txb->dmac, path->dmac);
+	txb->hdr = uh + 1;
+	txb->hdr_len = hdr_len;
+	txb->payload = txb->hdr + hdr_len;
+	txb->paylen = paylen;
+	memset(txb->hdr, 0, hdr_len);
+	/* the pad is zeros, and the ICRC covers it */
+	memset(txb->payload + paylen, 0, pad);
+	txb->crc = 0;
+	return 0;
+}
+
+/* The transport headers are written: starts the ICRC over all headers. */
+void sroce_tx_seal(struct sroce_txb *txb)
+{
+	struct sk_buff *skb = txb->skb;
+	struct sroce_bth *bth = txb->hdr;
+
+	bth->flags |= (-txb->paylen & 3) << SROCE_BTH_PAD_SHIFT;
+	txb->crc = sroce_icrc_headers(skb_network_header(skb),
+				      ip_hdr(skb)->version == 6,
+				      udp_hdr(skb), txb->hdr, txb->hdr_len);
+}
+
+void sroce_tx_abort(struct sroce_txb *txb)
+{
+	kfree_skb(txb->skb);
+	txb->skb = NULL;
+}
+
+/* Appends pad and ICRC, adds the link header and sends. Consumes the skb. */
+int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
+{
+	struct net_device *ndev = sdev->ndev;
+	struct sk_buff *skb = txb->skb;
+	unsigned int pad = -txb->paylen & 3;
+	bool ipv6 = ip_hdr(skb)->version == 6;
+	struct ethhdr *eth;
+	u32 crc = txb->crc;
+	int err;
+
+	if (pad)
+		crc = crc32_le(crc, txb->payload + txb->paylen, pad);
+	put_unaligned_le32(~crc, txb->payload + txb->paylen + pad);
+
+	if (ipv6) {
+		struct udphdr *uh = udp_hdr(skb);
+
+		/* IPv6 wants a UDP checksum: the netdev or the stack fills it */
+		skb->ip_summed = CHECKSUM_PARTIAL;
+		skb->csum_start = skb_transport_header(skb) - skb->head;
+		skb->csum_offset = offsetof(struct udphdr, check);
+		uh->check = ~csum_ipv6_magic(&ipv6_hdr(skb)->saddr,
+					     &ipv6_hdr(skb)->daddr,
+					     ntohs(uh->len), IPPROTO_UDP, 0);
+	} else {
+		skb->ip_summed = CHECKSUM_NONE;
+	}
+
+	skb->protocol = htons(ipv6 ? ETH_P_IPV6 : ETH_P_IP);
+	skb->dev = ndev;
+	eth = skb_push(skb, ETH_HLEN);
+	skb_reset_mac_header(skb);
+	ether_addr_copy(eth->h_dest, txb->dmac);
+	ether_addr_copy(eth->h_source, ndev->dev_addr);
+	eth->h_proto = skb->protocol;
+
+	sroce_stat_inc(sdev->stats, SENT_PKTS);
+	err = dev_queue_xmit(skb);
+	txb->skb = NULL;
+	if (unlikely(err != NET_XMIT_SUCCESS && err != NET_XMIT_CN)) {
+		sroce_stat_inc(sdev->stats, TX_DROP);
+		return -EAGAIN;
+	}
+	return 0;
+}

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: copying work requests out of the rings and checking the copies;
+ * moving message bytes between local SGE lists and packets.
+ */
+#include <linux/crc32.h>
+#include <linux/overflow.h>
+
+#include "ah.h"
+#include "qp.h"
+#include "srq.h"
+#include "verbs.h"
+#include "wire.h"
+#include "wqe.h"
+
+size_t sroce_swqe_stride(const struct ib_qp_cap *cap)
+{
+	size_t data = max_t(size_t, cap->max_send_sge * sizeof(struct rxe_sge),
+			    cap->max_inline_data);
+
+	return ALIGN(sizeof(struct sroce_swqe) + data, 8);
+}
+
+static bool sroce_opcode_ok(enum ib_qp_type type, u32 opcode, bool user)
+{
+	switch (opcode) {
+	case IB_WR_SEND:
+	case IB_WR_SEND_WITH_IMM:
+		return true;
+	case IB_WR_RDMA_WRITE:
+	case IB_WR_RDMA_WRITE_WITH_IMM:
+		return type == IB_QPT_RC || type == IB_QPT_UC;
+	case IB_WR_RDMA_READ:
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+	case IB_WR_SEND_WITH_INV:
+		return type == IB_QPT_RC;
+	case IB_WR_LOCAL_INV:
+	case IB_WR_BIND_MW:
+		return type == IB_QPT_RC || type == IB_QPT_UC;
+	case IB_WR_REG_MR:
+		/* carries a kernel pointer: kernel QPs only */
+		return !user && (type == IB_QPT_RC || type == IB_QPT_UC);
+	default:
+		return false;
+	}
+}
+
+static int sroce_swqe_ud(struct sroce_qp *qp, const struct rxe_send_wqe *src,
+			 struct sroce_swqe *w, bool user)
+{
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	struct sroce_ref *ref;
+	struct sroce_ah *ah;
+	int err;
+
+	w->ud.qpn = src->wr.wr.ud.remote_qpn & SROCE_QPN_MASK;
+	w->ud.qkey = src->wr.wr.ud.remote_qkey;
+	if (!user) {
+		/* post_send wrote the AH's address vector, trusted */
+		return sroce_path_from_rxe_av(&w->ud.path, &src->wr.wr.ud.av,
+					      qp->ibqp.qp_num);
+	}
+	/* a user's own address vector is not trusted: only its AH numbers */
+	ah = sroce_ah_get(sdev, src->wr.wr.ud.ah_num, qp->ibqp.pd, &ref);
+	if (!ah)
+		return -EINVAL;
+	err = sroce_path_from_rxe_av(&w->ud.path, &ah->av, qp->ibqp.qp_num);
+	sroce_ah_put(ref);
+	return err;
+}
+
+/**
+ * sroce_swqe_fetch() - copy the send WQE of ring slot @index and check it
+ * @qp: the QP, req.lock held.
+ * @index: a published slot not consumed yet.
+ * @w: the QP's private copy for that slot.
+ *
+ * Returns 0 when @w is a valid request, or a negative error when it is
+ * not: @w is then DONE with an error status, to be completed in order.
+ */
+int sroce_swqe_fetch(struct sroce_qp *qp, u32 index, struct sroce_swqe *w)
+{
+	const struct rxe_send_wqe *slot = sroce_queue_slot_at(&qp->sq, index);
+	bool user = sroce_queue_is_user(&qp->sq);
+	struct rxe_send_wqe src;
+	enum ib_wc_status status;
+	u64 total = 0;
+	u32 i;
+
+	lockdep_assert_held(&qp->req.lock);
+	memcpy(&src, slot, sizeof(src));
+
+	memset(w, 0, sizeof(*w));
+	w->wr_id = src.wr.wr_id;
+	w->opcode = src.wr.opcode;
+	w->send_flags = src.wr.send_flags;
+	w->state = SROCE_SWQE_PENDING;
+	w->status = IB_WC_SUCCESS;
+	if (qp->sq_sig_all)
+		w->send_flags |= IB_SEND_SIGNALED;
+
+	status = IB_WC_LOC_QP_OP_ERR;
+	if (!sroce_opcode_ok(qp->ibqp.qp_type, w->opcode, user))
+		goto err;
+
+	w->imm = src.wr.ex.imm_data;
+	w->inv_rkey = src.wr.ex.invalidate_rkey;
+	switch (w->opcode) {
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		w->remote_addr = src.wr.wr.atomic.remote_addr;
+		w->rkey = src.wr.wr.atomic.rkey;
+		w->compare_add = src.wr.wr.atomic.compare_add;
+		w->swap = src.wr.wr.atomic.swap;
+		break;
+	case IB_WR_LOCAL_INV:
+		return 0;
+	case IB_WR_BIND_MW:
+		w->mem.addr = src.wr.wr.mw.addr;
+		w->mem.length = src.wr.wr.mw.length;
+		w->mem.mr_lkey = src.wr.wr.mw.mr_lkey;
+		w->mem.mw_rkey = src.wr.wr.mw.mw_rkey;
+		w->mem.key = src.wr.wr.mw.rkey;
+		w->mem.access = src.wr.wr.mw.access;
+		return 0;
+	case IB_WR_REG_MR:
+		w->mem.mr = src.wr.wr.reg.mr;
+		w->mem.key = src.wr.wr.reg.key;
+		w->mem.access = src.wr.wr.reg.access;
+		return 0;
+	default:
+		w->remote_addr = src.wr.wr.rdma.remote_addr;
+		w->rkey = src.wr.wr.rdma.rkey;
+		break;
+	}
+
+	status = IB_WC_LOC_LEN_ERR;
+	if (w->send_flags & IB_SEND_INLINE) {
+		if (src.dma.length > qp->cap.max_inline_data)
+			goto err;
+		w->inl = true;
+		w->length = src.dma.length;
+		memcpy(w->inline_data, slot->dma.inline_data, w->length);
+	} else {
+		if (src.dma.num_sge > qp->cap.max_send_sge)
+			goto err;
+		w->num_sge = src.dma.num_sge;
+		memcpy(w->sge, slot->dma.sge, w->num_sge * sizeof(w->sge[0]));
+		for (i = 0; i < w->num_sge; i++)
+			total += w->sge[i].length;
+		if (total > SROCE_MAX_MSG_SIZE)
+			goto err;
+		w->length = total;
+	}
+
+	switch (w->opcode) {
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		if (w->length != sizeof(u64) || w->inl)
+			goto err;
+		break;
+	case IB_WR_RDMA_READ:
+		if (w->inl)
+			goto err;
+		break;
+	default:
+		break;
+	}
+
+	if (qp->ibqp.qp_type == IB_QPT_UD || qp->ibqp.qp_type == IB_QPT_GSI) {
+		if (w->length > qp->req.mtu)
+			goto err;
+		status = IB_WC_LOC_QP_OP_ERR;
+		if (sroce_swqe_ud(qp, &src, w, user))
+			goto err;
+	}
+	return 0;
+
+err:
+	w->state = SROCE_SWQE_DONE;
+	w->status = status;
+	return -EINVAL;
+}
+
+/* Copies a receive WQE (from a ring slot or an SRQ pop) and checks it. */
+int sroce_rwqe_copy(struct sroce_rwqe *dst, const struct rxe_recv_wqe *src,
+		    u32 max_sge)
+{
+	u64 total = 0;
+	u32 i, n;
+
+	BUILD_BUG_ON(SROCE_MAX_SGE > SROCE_MAX_SGE_RWQE);
+	BUILD_BUG_ON(SROCE_MAX_SRQ_SGE > SROCE_MAX_SGE_RWQE);
+
+	dst->wr_id = src->wr_id;
+	n = READ_ONCE(src->dma.num_sge);
+	if (n > max_sge || n > SROCE_MAX_SGE_RWQE) {
+		dst->num_sge = 0;
+		dst->length = 0;
+		return -EINVAL;
+	}
+	memcpy(dst->sge, src->dma.sge, n * sizeof(dst->sge[0]));
+	dst->num_sge = n;
+	for (i = 0; i < n; i++)
+		total += dst->sge[i].length;
+	dst->length = min_t(u64, total, SROCE_MAX_MSG_SIZE);
+	return 0;
+}
+
+/*
+ * Walks [offset, offset + len) of an SGE list, calling @fn on each MR piece.
+ * Every SGE's lkey is looked up and checked for @access.
+ */
+static int sroce_sge_walk(struct sroce_dev *sdev, struct ib_pd *pd,
+			  const struct rxe_sge *sge, u32 num_sge, u32 offset,
+			  u32 len, int access,
+			  int (*fn)(void *ctx, void *va, u32 n), void *ctx)
+{
+	struct sroce_ref *ref;
+	struct sroce_mr *mr;
+	u32 i, n;
+	int err;
+
+	for (i = 0; i < num_sge && offset >= sge[i].length; i++)
+		offset -= sge[i].length;
+	for (; len && i < num_sge; i++, offset = 0) {
+		n = min(len, sge[i].length - offset);
+		if (!n)
+			continue;
+		mr = sroce_mr_get(sdev, sge[i].lkey, pd, access,
+				  sge[i].addr + offset, n, &ref);
+		if (IS_ERR(mr))
+			return PTR_ERR(mr);
+		err = sroce_mr_iter(mr, sge[i].addr + offset, n, fn, ctx);
+		sroce_mr_put(ref);
+		if (err)
+			return err;
+		len -= n;
+	}
+	return len ? -ERANGE : 0;
+}
+
+struct sroce_txb_ctx {
+	struct sroce_txb *txb;
+	u32 off;
+};
+
+static int sroce_piece_to_txb(void *ctx, void *va, u32 n)
+{
+	struct sroce_txb_ctx *c = ctx;
+	void *dst = c->txb->payload + c->off;
+
+	memcpy(dst, va, n);
+	c->txb->crc = crc32_le(c->txb->crc, dst, n);
+	c->off += n;
+	return 0;
+}
+
+/*
+ * Fills the payload of @txb from the message of @w at @offset: the one
+ * copy of the send side, with the ICRC folded in.
+ */
+int sroce_sge_to_txb(struct sroce_dev *sdev, struct ib_pd *pd,
+		     const struct sroce_swqe *w, u32 offset,
+		     struct sroce_txb *txb)
+{
+	struct sroce_txb_ctx c = { .txb = txb };
+
+	if (w->inl) {
+		if (offset > w->length || txb->paylen > w->length - offset)
+			return -ERANGE;
+		return sroce_piece_to_txb(&c, (void *)w->inline_data + offset,
+					  txb->paylen);
+	}
+	return sroce_sge_walk(sdev, pd, w->sge, w->num_sge, offset,
+			      txb->paylen, 0, sroce_piece_to_txb, &c);
+}
+
+/* Fills the payload of @txb from an MR (read responses). */
+int sroce_mr_to_txb(struct sroce_mr *mr, u64 iova, struct sroce_txb *txb)
+{
+	struct sroce_txb_ctx c = { .txb = txb };
+
+	return sroce_mr_iter(mr, iova, txb->paylen, sroce_piece_to_txb, &c);
+}
+
+struct sroce_skb_ctx {
+	const struct sk_buff *skb;
+	int off;
+};
+
+static int sroce_piece_from_skb(void *ctx, void *va, u32 n)
+{
+	struct sroce_skb_ctx *c = ctx;
+	int err;
+
+	err = skb_copy_bits(c->skb, c->off, va, n);
+	c->off += n;
+	return err;
+}
+
+/* Writes @len payload bytes of @skb at @skb_off into an SGE list. */
+int sroce_sge_from_skb(struct sroce_dev *sdev, struct ib_pd *pd,
+		       const struct rxe_sge *sge, u32 num_sge, u32 offset,
+		       const struct sk_buff *skb, int skb_off, u32 len)
+{
+	struct sroce_skb_ctx c = { .skb = skb, .off = skb_off };
+
+	return sroce_sge_walk(sdev, pd, sge, num_sge, offset, len,
+			      IB_ACCESS_LOCAL_WRITE, sroce_piece_from_skb, &c);
+}
+
+/* Writes @len payload bytes of @skb at @skb_off into an MR. */
+int sroce_mr_from_skb(struct sroce_mr *mr, u64 iova,
+		      const struct sk_buff *skb, int skb_off, u32 len)
+{
+	struct sroce_skb_ctx c = { .skb = skb, .off = skb_off };
+
+	return sroce_mr_iter(mr, iova, len, sroce_piece_from_skb, &c);
+}
+
+struct sroce_buf_ctx {
+	void *buf;
+	enum sroce_copy_dir dir;
+};
+
+static int sroce_piece_buf(void *ctx, void *va, u32 n)
+{
+	struct sroce_buf_ctx *c = ctx;
+
+	if (c->dir == SROCE_COPY_TO_MR)
+		memcpy(va, c->buf, n);
+	else
+		memcpy(c->buf, va, n);
+	c->buf += n;
+	return 0;
+}
+
+/* Copies between a linear buffer and an SGE list (atomics, the GRH). */
+int sroce_sge_copy(struct sroce_dev *sdev, struct ib_pd *pd,
+		   const struct rxe_sge *sge, u32 num_sge, u32 offset,
+		   void *buf, u32 len, enum sroce_copy_dir dir)
+{
+	struct sroce_buf_ctx c = { .buf = buf, .dir = dir };
+
+	return sroce_sge_walk(sdev, pd, sge, num_sge, offset, len,
+			      dir == SROCE_COPY_TO_MR ? IB_ACCESS_LOCAL_WRITE : 0,
+			      sroce_piece_buf, &c);
+}
