@@ -192,9 +192,15 @@ enum sroce_resp_verdict sroce_resp_read(struct sroce_qp *qp,
 	res->len = len;
 	resp->epsn = sroce_psn_add(pkt->psn, res->npkts);
 	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
-	if (resp->rd_cur < 0)
+	/*
+	 * Only an idle responder answers inline: READs arriving behind one
+	 * are answered by the work item, a burst at a time, so that a row of
+	 * large READs cannot flood the receiver's backlog from one softirq.
+	 */
+	if (resp->rd_cur < 0) {
 		resp->rd_cur = res - resp->res;
-	sroce_read_send(qp, SROCE_RESP_BURST);
+		sroce_read_send(qp, SROCE_RESP_BURST);
+	}
 	return SROCE_RESP_OK;
 }
 
@@ -204,6 +210,7 @@ void sroce_resp_read_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	const struct sroce_reth *reth = sroce_pkt_ext(pkt, pkt->op->off_reth);
 	struct sroce_resp *resp = &qp->resp;
 	struct sroce_res *res;
+	bool idle;
 	u32 k;
 
 	res = sroce_res_find(resp, SROCE_RES_READ, pkt->psn);
@@ -213,8 +220,9 @@ void sroce_resp_read_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	if (be64_to_cpu(reth->va) != res->va + (u64)k * resp->mtu)
 		return;
 	res->sent = k;
+	idle = resp->rd_cur < 0;
 	resp->rd_cur = res - resp->res;
-	sroce_read_send(qp, SROCE_RESP_BURST);
+	sroce_read_send(qp, idle ? SROCE_RESP_BURST : 0);
 }
 
 struct sroce_atomic_ctx {

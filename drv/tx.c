@@ -190,6 +190,24 @@ void sroce_tx_abort(struct sroce_txb *txb)
 	txb->skb = NULL;
 }
 
+/*
+ * A frame to our own MAC (two QPs of this device, as rdma_cm sets up for
+ * two addresses of one host) never reaches the wire: it is received on
+ * the netdev as if it came from it, later, from the backlog softirq, so no
+ * QP lock of the sender is held when the receiver runs.
+ */
+static int sroce_tx_loopback(struct sroce_dev *sdev, struct sk_buff *skb)
+{
+	skb->protocol = eth_type_trans(skb, sdev->ndev);
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	if (netif_rx(skb) != NET_RX_SUCCESS) {
+		sroce_stat_inc(sdev->stats, TX_DROP);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 /* Appends pad and ICRC, adds the link header and sends. Consumes the skb. */
 int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 {
@@ -228,8 +246,10 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 	eth->h_proto = skb->protocol;
 
 	sroce_stat_inc(sdev->stats, SENT_PKTS);
-	err = dev_queue_xmit(skb);
 	txb->skb = NULL;
+	if (unlikely(ether_addr_equal(txb->dmac, ndev->dev_addr)))
+		return sroce_tx_loopback(sdev, skb);
+	err = dev_queue_xmit(skb);
 	if (unlikely(err != NET_XMIT_SUCCESS && err != NET_XMIT_CN)) {
 		sroce_stat_inc(sdev->stats, TX_DROP);
 		return -EAGAIN;
