@@ -218,7 +218,7 @@ static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	off = w->rd_pkts * mtu;
 	last = w->rd_pkts + 1 == w->npkts;
 	want = last ? w->length - off : mtu;
-	if (!!(flags & SROCE_OPF_FIRST) != (w->rd_pkts == 0) ||
+	if (!!(flags & SROCE_OPF_FIRST) != !w->rd_pkts ||
 	    !!(flags & SROCE_OPF_LAST) != last || pkt->paylen != want) {
 		w->state = SROCE_SWQE_DONE;
 		w->status = IB_WC_BAD_RESP_ERR;

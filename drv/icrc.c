@@ -7,6 +7,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <net/checksum.h>
 
 #include "icrc.h"
 #include "wire.h"
@@ -50,9 +51,9 @@ u32 sroce_icrc_headers(const void *l3, bool ipv6, const void *udp,
 
 		ip4->tos = 0xff;
 		ip4->ttl = 0xff;
-		ip4->check = htons(0xffff);
+		ip4->check = CSUM_MANGLED_0;
 	}
-	uh->check = htons(0xffff);
+	uh->check = CSUM_MANGLED_0;
 	bth->qpn |= cpu_to_be32(SROCE_BTH_RESV8A_MASK);
 
 	crc = crc32_le(sroce_icrc_seed(), buf, l3len + sizeof(*uh) +

@@ -15,6 +15,7 @@
 #include "device.h"
 #include "netdev.h"
 #include "udp.h"
+#include "wire.h"
 
 static struct rdma_link_ops sroce_link_ops = {
 	.type = SROCE_DRV_NAME,
@@ -25,6 +26,8 @@ static int __init sroce_init(void)
 {
 	int err;
 
+	/* the packet path reads the table as soon as the socket is open */
+	sroce_opcode_init();
 	err = sroce_udp_init();
 	if (err)
 		return err;

@@ -44,7 +44,8 @@ static struct sroce_mr *sroce_mw_target(struct sroce_qp *qp,
  * @qp: the QP the request arrived on (its PD, and type 2 windows' QP).
  * @rkey: from the packet.
  * @access: IB_ACCESS_REMOTE_* needed.
- * @va, @len: the range accessed.
+ * @va: first byte accessed.
+ * @len: bytes accessed.
  * @refp: the reference to drop with sroce_mr_put().
  *
  * Returns the MR or ERR_PTR(-ENOENT, -EACCES, -ERANGE).
@@ -102,6 +103,7 @@ static int sroce_invalidate(struct sroce_qp *qp, u32 key, bool remote)
 		    atomic_read(&mr->num_mw))
 			err = -EINVAL;
 		else
+			/* pairs with sroce_mr_get()'s acquire of the state */
 			smp_store_release(&mr->state, SROCE_MR_INVALID);
 	} else {
 		mw = container_of(keyed, struct sroce_mw, keyed);

@@ -1,95 +1,171 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sroce: the opcode table: which headers each opcode carries, where they
- * sit behind the BTH, and what the opcode means. Constant; any context.
+ * sit behind the BTH, and what the opcode means. Filled once at module
+ * load from the list below, read-only afterwards; any context.
  */
-#include <linux/bits.h>
+#include <linux/cache.h>
+#include <linux/init.h>
 #include <linux/kernel.h>
 
 #include "wire.h"
 
-#define F(x) SROCE_OPF_##x
-#define HAS(f, x) (((f) & F(x)) ? 1 : 0)
+struct sroce_opdef {
+	u8 code;
+	const char *name;
+	u32 flags;
+};
 
-/* Header order behind the BTH: RETH or DETH or AETH or AtomicETH, then
- * AtomicAckETH (behind the AETH), then ImmDt, then IETH.
+static const struct sroce_opdef sroce_opdefs[] __initconst = {
+	{ 0x00, "RC_SEND_FIRST",
+	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD | SROCE_OPF_FIRST },
+	{ 0x01, "RC_SEND_MIDDLE",
+	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_MIDDLE },
+	{ 0x02, "RC_SEND_LAST",
+	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD | SROCE_OPF_LAST },
+	{ 0x03, "RC_SEND_LAST_IMM",
+	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_LAST | SROCE_OPF_IMM },
+	{ 0x04, "RC_SEND_ONLY",
+	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY },
+	{ 0x05, "RC_SEND_ONLY_IMM",
+	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_ONLY | SROCE_OPF_IMM },
+	{ 0x06, "RC_WRITE_FIRST",
+	  SROCE_OPF_RC | SROCE_OPF_WRITE | SROCE_OPF_RETH |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_FIRST },
+	{ 0x07, "RC_WRITE_MIDDLE",
+	  SROCE_OPF_RC | SROCE_OPF_WRITE | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_MIDDLE },
+	{ 0x08, "RC_WRITE_LAST",
+	  SROCE_OPF_RC | SROCE_OPF_WRITE | SROCE_OPF_PAYLOAD | SROCE_OPF_LAST },
+	{ 0x09, "RC_WRITE_LAST_IMM",
+	  SROCE_OPF_RC | SROCE_OPF_WRITE | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_LAST | SROCE_OPF_IMM },
+	{ 0x0a, "RC_WRITE_ONLY",
+	  SROCE_OPF_RC | SROCE_OPF_WRITE | SROCE_OPF_RETH |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY },
+	{ 0x0b, "RC_WRITE_ONLY_IMM",
+	  SROCE_OPF_RC | SROCE_OPF_WRITE | SROCE_OPF_RETH |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY | SROCE_OPF_IMM },
+	{ 0x0c, "RC_READ_REQUEST",
+	  SROCE_OPF_RC | SROCE_OPF_READ | SROCE_OPF_RETH | SROCE_OPF_ONLY },
+	{ 0x0d, "RC_READ_RESPONSE_FIRST",
+	  SROCE_OPF_RC | SROCE_OPF_RESPONSE | SROCE_OPF_READ |
+	  SROCE_OPF_AETH | SROCE_OPF_PAYLOAD | SROCE_OPF_FIRST },
+	{ 0x0e, "RC_READ_RESPONSE_MIDDLE",
+	  SROCE_OPF_RC | SROCE_OPF_RESPONSE | SROCE_OPF_READ |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_MIDDLE },
+	{ 0x0f, "RC_READ_RESPONSE_LAST",
+	  SROCE_OPF_RC | SROCE_OPF_RESPONSE | SROCE_OPF_READ |
+	  SROCE_OPF_AETH | SROCE_OPF_PAYLOAD | SROCE_OPF_LAST },
+	{ 0x10, "RC_READ_RESPONSE_ONLY",
+	  SROCE_OPF_RC | SROCE_OPF_RESPONSE | SROCE_OPF_READ |
+	  SROCE_OPF_AETH | SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY },
+	{ 0x11, "RC_ACKNOWLEDGE",
+	  SROCE_OPF_RC | SROCE_OPF_RESPONSE | SROCE_OPF_AETH },
+	{ 0x12, "RC_ATOMIC_ACKNOWLEDGE",
+	  SROCE_OPF_RC | SROCE_OPF_RESPONSE | SROCE_OPF_ATOMIC |
+	  SROCE_OPF_AETH | SROCE_OPF_ATMACK },
+	{ 0x13, "RC_COMPARE_SWAP",
+	  SROCE_OPF_RC | SROCE_OPF_ATOMIC | SROCE_OPF_ATMETH | SROCE_OPF_ONLY },
+	{ 0x14, "RC_FETCH_ADD",
+	  SROCE_OPF_RC | SROCE_OPF_ATOMIC | SROCE_OPF_ATMETH | SROCE_OPF_ONLY },
+	{ 0x16, "RC_SEND_LAST_INV",
+	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_LAST | SROCE_OPF_IETH },
+	{ 0x17, "RC_SEND_ONLY_INV",
+	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_ONLY | SROCE_OPF_IETH },
+	{ 0x20, "UC_SEND_FIRST",
+	  SROCE_OPF_UC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD | SROCE_OPF_FIRST },
+	{ 0x21, "UC_SEND_MIDDLE",
+	  SROCE_OPF_UC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_MIDDLE },
+	{ 0x22, "UC_SEND_LAST",
+	  SROCE_OPF_UC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD | SROCE_OPF_LAST },
+	{ 0x23, "UC_SEND_LAST_IMM",
+	  SROCE_OPF_UC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_LAST | SROCE_OPF_IMM },
+	{ 0x24, "UC_SEND_ONLY",
+	  SROCE_OPF_UC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY },
+	{ 0x25, "UC_SEND_ONLY_IMM",
+	  SROCE_OPF_UC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_ONLY | SROCE_OPF_IMM },
+	{ 0x26, "UC_WRITE_FIRST",
+	  SROCE_OPF_UC | SROCE_OPF_WRITE | SROCE_OPF_RETH |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_FIRST },
+	{ 0x27, "UC_WRITE_MIDDLE",
+	  SROCE_OPF_UC | SROCE_OPF_WRITE | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_MIDDLE },
+	{ 0x28, "UC_WRITE_LAST",
+	  SROCE_OPF_UC | SROCE_OPF_WRITE | SROCE_OPF_PAYLOAD | SROCE_OPF_LAST },
+	{ 0x29, "UC_WRITE_LAST_IMM",
+	  SROCE_OPF_UC | SROCE_OPF_WRITE | SROCE_OPF_PAYLOAD |
+	  SROCE_OPF_LAST | SROCE_OPF_IMM },
+	{ 0x2a, "UC_WRITE_ONLY",
+	  SROCE_OPF_UC | SROCE_OPF_WRITE | SROCE_OPF_RETH |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY },
+	{ 0x2b, "UC_WRITE_ONLY_IMM",
+	  SROCE_OPF_UC | SROCE_OPF_WRITE | SROCE_OPF_RETH |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY | SROCE_OPF_IMM },
+	{ 0x64, "UD_SEND_ONLY",
+	  SROCE_OPF_UD | SROCE_OPF_SEND | SROCE_OPF_DETH |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY },
+	{ 0x65, "UD_SEND_ONLY_IMM",
+	  SROCE_OPF_UD | SROCE_OPF_SEND | SROCE_OPF_DETH |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY | SROCE_OPF_IMM },
+};
+
+struct sroce_opinfo sroce_opinfo[256] __ro_after_init;
+
+/*
+ * Header order behind the BTH: RETH, DETH, AETH or AtomicETH; then the
+ * AtomicAckETH (behind the AETH); then ImmDt; then IETH.
  */
-#define OP(code, nm, f) [code] = {					\
-	.name = nm,							\
-	.flags = (f),							\
-	.hdr_len = 12 + 16 * HAS(f, RETH) + 8 * HAS(f, DETH) +		\
-		   4 * HAS(f, AETH) + 28 * HAS(f, ATMETH) +		\
-		   8 * HAS(f, ATMACK) + 4 * HAS(f, IMM) + 4 * HAS(f, IETH), \
-	.off_reth = HAS(f, RETH) ? 12 : 0,				\
-	.off_deth = HAS(f, DETH) ? 12 : 0,				\
-	.off_aeth = HAS(f, AETH) ? 12 : 0,				\
-	.off_atm = HAS(f, ATMETH) ? 12 : HAS(f, ATMACK) ? 16 : 0,	\
-	.off_imm = HAS(f, IMM) ? 12 + 16 * HAS(f, RETH) +		\
-				 8 * HAS(f, DETH) : 0,			\
-	.off_ieth = HAS(f, IETH) ? 12 : 0,				\
+static void __init sroce_opinfo_fill(struct sroce_opinfo *info, u32 flags)
+{
+	u8 off = sizeof(struct sroce_bth);
+
+	info->flags = flags;
+	if (flags & SROCE_OPF_RETH) {
+		info->off_reth = off;
+		off += sizeof(struct sroce_reth);
+	}
+	if (flags & SROCE_OPF_DETH) {
+		info->off_deth = off;
+		off += sizeof(struct sroce_deth);
+	}
+	if (flags & SROCE_OPF_AETH) {
+		info->off_aeth = off;
+		off += sizeof(struct sroce_aeth);
+	}
+	if (flags & (SROCE_OPF_ATMETH | SROCE_OPF_ATMACK)) {
+		info->off_atm = off;
+		off += flags & SROCE_OPF_ATMETH ? sizeof(struct sroce_atmeth) :
+						  sizeof(struct sroce_atmack);
+	}
+	if (flags & SROCE_OPF_IMM) {
+		info->off_imm = off;
+		off += sizeof(struct sroce_immdt);
+	}
+	if (flags & SROCE_OPF_IETH) {
+		info->off_ieth = off;
+		off += sizeof(struct sroce_ieth);
+	}
+	info->hdr_len = off;
 }
 
-#define SEND_OPS(base, t, tn)						\
-	OP(base | SROCE_OP_SEND_FIRST, tn "_SEND_FIRST",		\
-	   t | F(SEND) | F(PAYLOAD) | F(FIRST)),			\
-	OP(base | SROCE_OP_SEND_MIDDLE, tn "_SEND_MIDDLE",		\
-	   t | F(SEND) | F(PAYLOAD) | F(MIDDLE)),			\
-	OP(base | SROCE_OP_SEND_LAST, tn "_SEND_LAST",			\
-	   t | F(SEND) | F(PAYLOAD) | F(LAST)),				\
-	OP(base | SROCE_OP_SEND_LAST_IMM, tn "_SEND_LAST_IMM",		\
-	   t | F(SEND) | F(PAYLOAD) | F(LAST) | F(IMM)),		\
-	OP(base | SROCE_OP_SEND_ONLY, tn "_SEND_ONLY",			\
-	   t | F(SEND) | F(PAYLOAD) | F(FIRST) | F(LAST)),		\
-	OP(base | SROCE_OP_SEND_ONLY_IMM, tn "_SEND_ONLY_IMM",		\
-	   t | F(SEND) | F(PAYLOAD) | F(FIRST) | F(LAST) | F(IMM))
+void __init sroce_opcode_init(void)
+{
+	unsigned int i;
 
-#define WRITE_OPS(base, t, tn)						\
-	OP(base | SROCE_OP_WRITE_FIRST, tn "_WRITE_FIRST",		\
-	   t | F(WRITE) | F(RETH) | F(PAYLOAD) | F(FIRST)),		\
-	OP(base | SROCE_OP_WRITE_MIDDLE, tn "_WRITE_MIDDLE",		\
-	   t | F(WRITE) | F(PAYLOAD) | F(MIDDLE)),			\
-	OP(base | SROCE_OP_WRITE_LAST, tn "_WRITE_LAST",		\
-	   t | F(WRITE) | F(PAYLOAD) | F(LAST)),			\
-	OP(base | SROCE_OP_WRITE_LAST_IMM, tn "_WRITE_LAST_IMM",	\
-	   t | F(WRITE) | F(PAYLOAD) | F(LAST) | F(IMM)),		\
-	OP(base | SROCE_OP_WRITE_ONLY, tn "_WRITE_ONLY",		\
-	   t | F(WRITE) | F(RETH) | F(PAYLOAD) | F(FIRST) | F(LAST)),	\
-	OP(base | SROCE_OP_WRITE_ONLY_IMM, tn "_WRITE_ONLY_IMM",	\
-	   t | F(WRITE) | F(RETH) | F(PAYLOAD) | F(FIRST) | F(LAST) |	\
-	   F(IMM))
+	sroce_wire_check();
+	for (i = 0; i < ARRAY_SIZE(sroce_opdefs); i++) {
+		struct sroce_opinfo *info = &sroce_opinfo[sroce_opdefs[i].code];
 
-const struct sroce_opinfo sroce_opinfo[256] = {
-	SEND_OPS(SROCE_OP_RC, F(RC), "RC"),
-	WRITE_OPS(SROCE_OP_RC, F(RC), "RC"),
-	OP(SROCE_OP_READ_REQUEST, "RC_READ_REQUEST",
-	   F(RC) | F(READ) | F(RETH) | F(FIRST) | F(LAST)),
-	OP(SROCE_OP_READ_RESP_FIRST, "RC_READ_RESPONSE_FIRST",
-	   F(RC) | F(RESPONSE) | F(READ) | F(AETH) | F(PAYLOAD) | F(FIRST)),
-	OP(SROCE_OP_READ_RESP_MIDDLE, "RC_READ_RESPONSE_MIDDLE",
-	   F(RC) | F(RESPONSE) | F(READ) | F(PAYLOAD) | F(MIDDLE)),
-	OP(SROCE_OP_READ_RESP_LAST, "RC_READ_RESPONSE_LAST",
-	   F(RC) | F(RESPONSE) | F(READ) | F(AETH) | F(PAYLOAD) | F(LAST)),
-	OP(SROCE_OP_READ_RESP_ONLY, "RC_READ_RESPONSE_ONLY",
-	   F(RC) | F(RESPONSE) | F(READ) | F(AETH) | F(PAYLOAD) | F(FIRST) |
-	   F(LAST)),
-	OP(SROCE_OP_ACK, "RC_ACKNOWLEDGE", F(RC) | F(RESPONSE) | F(AETH)),
-	OP(SROCE_OP_ATOMIC_ACK, "RC_ATOMIC_ACKNOWLEDGE",
-	   F(RC) | F(RESPONSE) | F(ATOMIC) | F(AETH) | F(ATMACK)),
-	OP(SROCE_OP_CMP_SWAP, "RC_COMPARE_SWAP",
-	   F(RC) | F(ATOMIC) | F(ATMETH) | F(FIRST) | F(LAST)),
-	OP(SROCE_OP_FETCH_ADD, "RC_FETCH_ADD",
-	   F(RC) | F(ATOMIC) | F(ATMETH) | F(FIRST) | F(LAST)),
-	OP(SROCE_OP_SEND_LAST_INV, "RC_SEND_LAST_INV",
-	   F(RC) | F(SEND) | F(PAYLOAD) | F(LAST) | F(IETH)),
-	OP(SROCE_OP_SEND_ONLY_INV, "RC_SEND_ONLY_INV",
-	   F(RC) | F(SEND) | F(PAYLOAD) | F(FIRST) | F(LAST) | F(IETH)),
-
-	SEND_OPS(SROCE_OP_UC, F(UC), "UC"),
-	WRITE_OPS(SROCE_OP_UC, F(UC), "UC"),
-
-	OP(SROCE_OP_UD | SROCE_OP_SEND_ONLY, "UD_SEND_ONLY",
-	   F(UD) | F(SEND) | F(DETH) | F(PAYLOAD) | F(FIRST) | F(LAST)),
-	OP(SROCE_OP_UD | SROCE_OP_SEND_ONLY_IMM, "UD_SEND_ONLY_IMM",
-	   F(UD) | F(SEND) | F(DETH) | F(IMM) | F(PAYLOAD) | F(FIRST) |
-	   F(LAST)),
-};
+		info->name = sroce_opdefs[i].name;
+		sroce_opinfo_fill(info, sroce_opdefs[i].flags);
+	}
+}

@@ -277,12 +277,11 @@ void sroce_queue_reset(struct sroce_queue *q)
 {
 	q->prod = 0;
 	q->cons = 0;
-	if (q->dir == SROCE_QUEUE_KERNEL_CONSUMES)
-		smp_store_release(&q->buf->consumer_index, 0);
+	/* the indices we own; a user resets its own side itself */
+	if (!sroce_queue_is_user(q) || q->dir == SROCE_QUEUE_KERNEL_CONSUMES)
+		WRITE_ONCE(q->buf->consumer_index, 0);
 	if (!sroce_queue_is_user(q) || q->dir == SROCE_QUEUE_KERNEL_PRODUCES)
-		smp_store_release(&q->buf->producer_index, 0);
-	if (!sroce_queue_is_user(q))
-		smp_store_release(&q->buf->consumer_index, 0);
+		WRITE_ONCE(q->buf->producer_index, 0);
 }
 
 /* ops.mmap: maps a queue announced in a create or resize response. */

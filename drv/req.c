@@ -588,8 +588,9 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 			w->npkts = sroce_req_npkts(w, req->mtu);
 			w->rd_pkts = 0;
 		}
-		if (rc && sroce_psn_cmp(req->psn, sroce_psn_add(req->una,
-				       SROCE_REQ_WINDOW)) >= 0)
+		if (rc && sroce_psn_cmp(req->psn,
+					sroce_psn_add(req->una,
+						      SROCE_REQ_WINDOW)) >= 0)
 			break;
 		if (sroce_req_packet(qp, w)) {
 			if (w->state == SROCE_SWQE_DONE) {

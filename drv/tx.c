@@ -108,7 +108,7 @@ static void sroce_put_ip6(struct sk_buff *skb, const struct sroce_path *path,
 	struct ipv6hdr *ip6 = ipv6_hdr(skb);
 
 	ip6_flow_hdr(ip6, path->tclass,
-		     cpu_to_be32(path->flow_label & IPV6_FLOWLABEL_MASK));
+		     cpu_to_be32(path->flow_label & 0xfffff));
 	ip6->payload_len = htons(len - sizeof(*ip6));
 	ip6->nexthdr = IPPROTO_UDP;
 	ip6->hop_limit = path->hop_limit;

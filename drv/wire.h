@@ -9,7 +9,8 @@
  * time.
  *
  * Who calls what: everything here is pure and runs in any context; the
- * opcode table (opcode.c) is constant.
+ * opcode table (opcode.c) is filled by sroce_opcode_init() at module load
+ * and read-only afterwards.
  */
 #ifndef _SROCE_WIRE_H
 #define _SROCE_WIRE_H
@@ -273,7 +274,9 @@ struct sroce_opinfo {
 	u8 off_ieth;
 };
 
-extern const struct sroce_opinfo sroce_opinfo[256];
+extern struct sroce_opinfo sroce_opinfo[256];
+
+void sroce_opcode_init(void);
 
 static inline const struct sroce_opinfo *sroce_op(u8 opcode)
 {
