@@ -599,7 +599,10 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 				req->send_pkt = 0;
 				continue;
 			}
-			break;	/* no memory: the timer or the next ACK retries */
+			/* no memory for an skb: try again from process context */
+			if (!req->dead)
+				queue_work(system_highpri_wq, &req->work);
+			break;
 		}
 		if (w->opcode == IB_WR_RDMA_READ) {
 			req->psn = sroce_psn_add(w->first_psn, w->npkts);
@@ -635,11 +638,13 @@ void sroce_req_run(struct sroce_qp *qp)
 	struct sroce_req *req = &qp->req;
 	struct sroce_kick kick = {};
 
+	/*
+	 * req.lock is a bottom-half lock: from hard irq context, or with
+	 * interrupts off, the run is deferred. A ULP never posts to a QP it
+	 * is destroying, so the work cannot be queued after destroy.
+	 */
 	if (in_hardirq() || irqs_disabled()) {
-		spin_lock(&req->lock);
-		if (!req->dead)
-			queue_work(system_highpri_wq, &req->work);
-		spin_unlock(&req->lock);
+		queue_work(system_highpri_wq, &req->work);
 		return;
 	}
 	spin_lock_bh(&req->lock);
