@@ -486,9 +486,12 @@ static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
 		}
 	}
 	sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
-	/* a packet lost in the netdev is a packet lost on the wire */
-	sroce_tx_xmit(sdev, &txb);
-	return 0;
+	/*
+	 * A full queue on the way out (the peer's backlog, behind a veth)
+	 * is back-pressure: the packet is sent again from process context
+	 * instead of waiting for the retransmit timer.
+	 */
+	return sroce_tx_xmit(sdev, &txb);
 }
 
 /* READs and ATOMICs sent and not answered yet. */
@@ -554,6 +557,7 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 	enum ib_qp_state state;
 	struct sroce_swqe *w;
 	bool rc = qp->ibqp.qp_type == IB_QPT_RC;
+	int err;
 
 	lockdep_assert_held(&req->lock);
 	state = sroce_qp_state(qp);
@@ -592,18 +596,25 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 					sroce_psn_add(req->una,
 						      SROCE_REQ_WINDOW)) >= 0)
 			break;
-		if (sroce_req_packet(qp, w)) {
-			if (w->state == SROCE_SWQE_DONE) {
-				req->send = sroce_queue_next(&qp->sq,
-							     req->send);
-				req->send_pkt = 0;
-				continue;
-			}
-			/* no memory for an skb: try again from process context */
+		err = sroce_req_packet(qp, w);
+		if (err && w->state == SROCE_SWQE_DONE) {
+			req->send = sroce_queue_next(&qp->sq, req->send);
+			req->send_pkt = 0;
+			continue;
+		}
+		/*
+		 * No skb, or no room on the way out: retry from the work
+		 * item, where bottom halves drain the backlog. A few times in
+		 * a row only; after that the packet counts as lost on the
+		 * wire and the retransmit timer takes over.
+		 */
+		if (err == -ENOMEM ||
+		    (err == -EAGAIN && ++req->tx_busy <= SROCE_REQ_TX_RETRY)) {
 			if (!req->dead)
 				queue_work(system_highpri_wq, &req->work);
 			break;
 		}
+		req->tx_busy = 0;
 		if (w->opcode == IB_WR_RDMA_READ) {
 			req->psn = sroce_psn_add(w->first_psn, w->npkts);
 			req->send_pkt = w->npkts;

@@ -41,6 +41,8 @@ struct sroce_srq;
 
 /* Packets in flight before the requester waits for an ACK. */
 #define SROCE_REQ_WINDOW	128
+/* Immediate retries of a packet the netdev had no room for. */
+#define SROCE_REQ_TX_RETRY	8
 /* An AckReq at least every this many packets, and on every last one. */
 #define SROCE_REQ_ACK_EVERY	32
 
@@ -71,6 +73,7 @@ struct sroce_kick {
  * @una: the oldest PSN not acknowledged.
  * @noack: packets sent since the last one with AckReq.
  * @retry_left, @rnr_left: retries left before the QP errors out.
+ * @tx_busy: packets in a row the netdev refused (SROCE_REQ_TX_RETRY).
  * @rnr_wait: an RNR NAK holds the requester until the timer fires.
  * @timer: retransmit and RNR timer.
  * @work: deferred runs (post_send from hard irq context).
@@ -92,6 +95,7 @@ struct sroce_req {
 	u32 noack;
 	u8 retry_left;
 	u8 rnr_left;
+	u8 tx_busy;
 	bool rnr_wait;
 	bool drain_event;
 	bool dead;

@@ -74,6 +74,7 @@ struct sroce_res {
  * @last_wqe_event: LAST_WQE_REACHED was reported (QPs on an SRQ).
  * @scratch: room for a WQE popped from an SRQ.
  * @mtu: path MTU in bytes.
+ * @tx_busy: read responses in a row the netdev refused.
  * @dead: destroy began.
  */
 struct sroce_resp {
@@ -91,6 +92,7 @@ struct sroce_resp {
 	u32 wrkey;
 	u32 wlen;
 	u32 mtu;
+	u8 tx_busy;
 	int rd_cur;
 	u32 res_next;
 	struct sroce_res res[SROCE_RESP_RES];

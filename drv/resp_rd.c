@@ -10,6 +10,7 @@
 #include "cq.h"
 #include "memops.h"
 #include "qp.h"
+#include "req.h"
 #include "resp.h"
 #include "rx.h"
 #include "stats.h"
@@ -97,7 +98,7 @@ static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res)
 		}
 	}
 	sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
-	sroce_tx_xmit(sdev, &txb);
+	err = sroce_tx_xmit(sdev, &txb);
 out_put:
 	if (mr)
 		sroce_mr_put(ref);
@@ -136,8 +137,17 @@ static void sroce_read_send(struct sroce_qp *qp, int budget)
 			continue;
 		}
 		err = sroce_read_packet(qp, res);
-		if (err == -ENOMEM)
+		/*
+		 * No skb or no room on the way out: the work item retries, a
+		 * few times in a row; then the packet counts as lost on the
+		 * wire, and the requester asks again.
+		 */
+		if (err == -ENOMEM ||
+		    (err == -EAGAIN && ++resp->tx_busy <= SROCE_REQ_TX_RETRY))
 			break;
+		if (err == -EAGAIN)
+			err = 0;
+		resp->tx_busy = 0;
 		if (err) {
 			/* the region went away under the READ */
 			sroce_resp_ack(qp, SROCE_AETH_NAK |
