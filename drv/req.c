@@ -702,12 +702,14 @@ void sroce_req_fini(struct sroce_qp *qp)
 void sroce_req_reset(struct sroce_qp *qp)
 {
 	struct sroce_req *req = &qp->req;
+	unsigned long flags;
 
 	spin_lock_bh(&req->lock);
 	del_timer(&req->timer);
-	spin_lock(&req->post_lock);
+	/* the producer side is an irq-safe lock (kernel ULPs post anywhere) */
+	spin_lock_irqsave(&req->post_lock, flags);
 	sroce_queue_reset(&qp->sq);
-	spin_unlock(&req->post_lock);
+	spin_unlock_irqrestore(&req->post_lock, flags);
 	req->fetch = 0;
 	req->send = 0;
 	req->send_pkt = 0;

@@ -557,12 +557,13 @@ void sroce_resp_fini(struct sroce_qp *qp)
 void sroce_resp_reset(struct sroce_qp *qp)
 {
 	struct sroce_resp *resp = &qp->resp;
+	unsigned long flags;
 
 	spin_lock_bh(&resp->lock);
 	if (qp->has_rq) {
-		spin_lock(&resp->post_lock);
+		spin_lock_irqsave(&resp->post_lock, flags);
 		sroce_queue_reset(&qp->rq);
-		spin_unlock(&resp->post_lock);
+		spin_unlock_irqrestore(&resp->post_lock, flags);
 	}
 	resp->in_msg = false;
 	resp->have_wqe = false;
