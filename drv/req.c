@@ -588,6 +588,12 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 				req->send = sroce_queue_next(&qp->sq, req->send);
 				continue;
 			}
+			if (w->state == SROCE_SWQE_PENDING && !w->npkts &&
+			    sroce_swqe_check_sges(qp, w)) {
+				w->state = SROCE_SWQE_DONE;
+				w->status = IB_WC_LOC_PROT_ERR;
+				continue;
+			}
 			w->first_psn = req->psn;
 			w->npkts = sroce_req_npkts(w, req->mtu);
 			w->rd_pkts = 0;

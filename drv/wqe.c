@@ -241,6 +241,37 @@ static int sroce_sge_walk(struct sroce_dev *sdev, struct ib_pd *pd,
 	return len ? -ERANGE : 0;
 }
 
+/*
+ * Checks every SGE of @w against its lkey before the first packet goes
+ * out, so a bad key fails the WQE without sending any of it. The copies
+ * check again, per packet.
+ */
+int sroce_swqe_check_sges(struct sroce_qp *qp, const struct sroce_swqe *w)
+{
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	int access = 0;
+	struct sroce_ref *ref;
+	struct sroce_mr *mr;
+	u32 i;
+
+	if (w->inl)
+		return 0;
+	if (w->opcode == IB_WR_RDMA_READ ||
+	    w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+	    w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD)
+		access = IB_ACCESS_LOCAL_WRITE;
+	for (i = 0; i < w->num_sge; i++) {
+		if (!w->sge[i].length)
+			continue;
+		mr = sroce_mr_get(sdev, w->sge[i].lkey, qp->ibqp.pd, access,
+				  w->sge[i].addr, w->sge[i].length, &ref);
+		if (IS_ERR(mr))
+			return PTR_ERR(mr);
+		sroce_mr_put(ref);
+	}
+	return 0;
+}
+
 struct sroce_txb_ctx {
 	struct sroce_txb *txb;
 	u32 off;

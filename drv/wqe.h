@@ -98,6 +98,7 @@ struct sroce_rwqe {
 
 size_t sroce_swqe_stride(const struct ib_qp_cap *cap);
 int sroce_swqe_fetch(struct sroce_qp *qp, u32 index, struct sroce_swqe *w);
+int sroce_swqe_check_sges(struct sroce_qp *qp, const struct sroce_swqe *w);
 int sroce_rwqe_copy(struct sroce_rwqe *dst, const struct rxe_recv_wqe *src,
 		    u32 max_sge);
 
