@@ -9,15 +9,40 @@ bin=$(dirname "$0")
 
 # check_raw OBJ PYTHON-EXPR: EXPR over `rdma -j -r res show OBJ` (raw) and
 # `rdma -j res show OBJ` (plain), both lists in the same order.
+#
+# QPs are paired by QPN instead: `rdma res show qp` runs one dump for the
+# device (port 0: every QP) and one per port (the QPs bound to it), and only
+# the plain printer drops the device dump's entries that carry a port (the
+# raw blob has no port attribute). So a QP bound to a port, such as the MAD
+# layer's QP1, is listed once in the plain dump but twice, identically, in
+# the raw one; a QP in RESET (no port) once in both.
 check_raw() {
 	/usr/bin/python3 - "$2" "$(rdma -j -r res show "$1")" \
-		"$(rdma -j res show "$1")" <<'PY'
+		"$(rdma -j res show "$1")" "$1" <<'PY'
 import json, struct, sys
-expr, raw, plain = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+expr, raw, plain, obj = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
 raw = [bytes(e["data"]) for e in raw if e.get("ifname") == "sroce0"]
 plain = [e for e in plain if e.get("ifname") == "sroce0"]
-ok = len(raw) == len(plain) > 0 and all(eval(expr) for r, p in zip(raw, plain))
-print("# %d entries, %s" % (len(raw), raw[0][:16].hex() if raw else "none"))
+print("# %d raw entries, %d plain, %s" % (len(raw), len(plain), raw[0][:16].hex() if raw else "none"))
+if obj != "qp":
+    ok = len(raw) == len(plain) > 0 and all(eval(expr) for r, p in zip(raw, plain))
+    sys.exit(0 if ok else 1)
+by_qpn, seen, ok = {}, {}, len(plain) > 0
+for r in raw:
+    q = struct.unpack_from("<I", r, 4)[0]
+    seen[q] = seen.get(q, 0) + 1
+    if by_qpn.setdefault(q, r) != r:
+        print("# QPN %d: two different raw entries" % q)
+        ok = False
+want = {p["lqpn"]: 1 + ("port" in p) for p in plain}
+if seen != want:
+    print("# raw QPNs (count) %s, plain lqpns (expected count) %s" % (sorted(seen.items()), sorted(want.items())))
+    ok = False
+for p in plain:
+    r = by_qpn.get(p["lqpn"])
+    if r is None or not eval(expr):
+        print("# QP %d: raw %s, plain %s" % (p["lqpn"], r.hex() if r else "none", p))
+        ok = False
 sys.exit(0 if ok else 1)
 PY
 }
@@ -37,9 +62,13 @@ if rdma -dd res show qp | grep "comm hold" | grep -q "drv_sq_depth 31 " &&
 else
 	ktap_not_ok "-dd shows sroce's QP, CQ and MR attributes"
 fi
-# raw QP: version 1, then type, state; the QPN at offset 4
-ktap_check "raw QPs: version 1, QPN matches lqpn" check_raw qp \
-	'r[0] == 1 and struct.unpack_from("<I", r, 4)[0] == p["lqpn"]'
+# raw QP: version 1, then type, state; the QPN at offset 4. Paired by QPN
+# (see check_raw): the holder's 3 QPs in RESET and the MAD layer's QP1.
+qp_types='{"GSI": 1, "RC": 2, "UC": 3, "UD": 4}'
+qp_states='{"RESET": 0, "INIT": 1, "RTR": 2, "RTS": 3, "SQD": 4, "SQE": 5, "ERR": 6}'
+ktap_check "raw QPs: version 1, QPN matches lqpn, type and state match" \
+	check_raw qp \
+	"r[0] == 1 and struct.unpack_from('<I', r, 4)[0] == p['lqpn'] and r[1] == ${qp_types}[p['type']] and r[2] == ${qp_states}[p['state']]"
 # raw CQ: version 1; depth at offset 4 matches the CQ's cqe
 ktap_check "raw CQs: version 1, depth matches cqe" check_raw cq \
 	'r[0] == 1 and struct.unpack_from("<I", r, 4)[0] == p["cqe"]'
