@@ -23,6 +23,8 @@
 
 static struct ibv_context *ctx;
 static struct ibv_device_attr dattr;
+/* CQs and SRQs on the device before any test: the MAD layer's (QP1's) */
+static int base_cq = -1, base_srq = -1;
 
 static void teardown(void)
 {
@@ -33,6 +35,12 @@ static int setup(void)
 {
 	ctx = sroce_dev_add(DEV_NAME, VETH, VETH_PEER);
 	if (!ctx)
+		return -1;
+	base_cq = sroce_res_baseline(DEV_NAME, "cq");
+	base_srq = sroce_res_baseline(DEV_NAME, "srq");
+	ktap_info("baseline on a fresh device: %d CQs, %d SRQs", base_cq,
+		  base_srq);
+	if (base_cq < 0 || base_srq < 0)
 		return -1;
 	return ibv_query_device(ctx, &dattr);
 }
@@ -259,21 +267,25 @@ static void test_cq_ex(void)
 
 static void test_many_cqs(void)
 {
-	int max = dattr.max_cq, n, bad = 0, err;
+	int max = dattr.max_cq, n, bad = 0, err, have, room;
 	struct ibv_cq **cqs, *extra;
 
-	cqs = calloc(max, sizeof(*cqs));
+	/* max_cq is device-wide: the CQs already there count against it */
+	have = sroce_res_total(DEV_NAME, "cq");
+	room = have == base_cq && have < max ? max - have : 0;
+	cqs = calloc(room + 1, sizeof(*cqs));
 	if (!cqs) {
 		ktap_result(0, "many CQs: calloc");
 		return;
 	}
-	for (n = 0; n < max; n++) {
+	for (n = 0; n < room; n++) {
 		cqs[n] = ibv_create_cq(ctx, 1 + n % 64, NULL, NULL, 0);
 		if (!cqs[n])
 			break;
 	}
-	ktap_result(n == max, "%d CQs of %d created (%s)", n, max,
-		    n == max ? "ok" : strerror(errno));
+	ktap_result(room > 0 && n == room,
+		    "%d CQs of max_cq %d minus the %d already there created (%s)",
+		    n, max, have, n == room ? "ok" : strerror(errno));
 
 	errno = 0;
 	extra = ibv_create_cq(ctx, 1, NULL, NULL, 0);
@@ -295,8 +307,10 @@ static void test_many_cqs(void)
 		if (ibv_destroy_cq(cqs[--n]))
 			bad++;
 	free(cqs);
-	ktap_result(!bad && device_usable(), "all %d CQs destroyed (%d failed), device usable",
-		    max, bad);
+	ktap_result(!bad && sroce_res_total(DEV_NAME, "cq") == base_cq &&
+		    device_usable(),
+		    "all %d CQs destroyed (%d failed), back to the %d of the baseline, device usable",
+		    room, bad, base_cq);
 }
 
 /* Posts until the provider says the ring is full; returns how many went. */
@@ -427,21 +441,25 @@ static void test_srq_bad(struct ibv_pd *pd)
 static void test_many_srqs(struct ibv_pd *pd)
 {
 	struct ibv_srq_init_attr sia = { .attr = { .max_wr = 1, .max_sge = 0 } };
-	int max = dattr.max_srq, n, bad = 0, err;
+	int max = dattr.max_srq, n, bad = 0, err, have, room;
 	struct ibv_srq **srqs, *extra;
 
-	srqs = calloc(max, sizeof(*srqs));
+	/* max_srq is device-wide: SRQs already there count against it */
+	have = sroce_res_total(DEV_NAME, "srq");
+	room = have == base_srq && have < max ? max - have : 0;
+	srqs = calloc(room + 1, sizeof(*srqs));
 	if (!srqs) {
 		ktap_result(0, "many SRQs: calloc");
 		return;
 	}
-	for (n = 0; n < max; n++) {
+	for (n = 0; n < room; n++) {
 		srqs[n] = ibv_create_srq(pd, &sia);
 		if (!srqs[n])
 			break;
 	}
-	ktap_result(n == max, "%d SRQs of %d created (%s)", n, max,
-		    n == max ? "ok" : strerror(errno));
+	ktap_result(room > 0 && n == room,
+		    "%d SRQs of max_srq %d minus the %d already there created (%s)",
+		    n, max, have, n == room ? "ok" : strerror(errno));
 	errno = 0;
 	extra = ibv_create_srq(pd, &sia);
 	err = errno;
@@ -453,11 +471,16 @@ static void test_many_srqs(struct ibv_pd *pd)
 		if (ibv_destroy_srq(srqs[--n]))
 			bad++;
 	free(srqs);
-	ktap_result(!bad && device_usable(),
-		    "all SRQs destroyed (%d failed), device usable", bad);
+	ktap_result(!bad && sroce_res_total(DEV_NAME, "srq") == base_srq &&
+		    device_usable(),
+		    "all SRQs destroyed (%d failed), back to the %d of the baseline, device usable",
+		    bad, base_srq);
 }
 
-/* Objects of @kind ("cq", "srq") core tracks on our device, or -1. */
+/*
+ * Objects of @kind ("cq", "srq") core tracks on our device, kernel ones
+ * included (the lines of the dump, not the summary), or -1.
+ */
 static int res_count(const char *kind)
 {
 	char cmd[128], line[512];
@@ -505,9 +528,10 @@ static void test_kill(void)
 		srqs = res_count("srq");
 	}
 	close(p[0]);
-	ktap_result(held == 1300 && cqs == 1000 && srqs == 300,
-		    "a child holds 1000 CQs and 300 SRQs (%d; rdma res: %d, %d)",
-		    held, cqs, srqs);
+	ktap_result(held == 1300 && cqs == base_cq + 1000 &&
+		    srqs == base_srq + 300,
+		    "a child holds 1000 CQs and 300 SRQs (%d; rdma res: %d, %d, baseline %d, %d)",
+		    held, cqs, srqs, base_cq, base_srq);
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
@@ -515,13 +539,13 @@ static void test_kill(void)
 	for (i = 0; i < 100; i++) {
 		cqs = res_count("cq");
 		srqs = res_count("srq");
-		if (!cqs && !srqs)
+		if (cqs == base_cq && srqs == base_srq)
 			break;
 		usleep(100000);
 	}
-	ktap_result(!cqs && !srqs && device_usable(),
-		    "kill -9: all reclaimed (rdma res: %d CQs, %d SRQs), device usable",
-		    cqs, srqs);
+	ktap_result(cqs == base_cq && srqs == base_srq && device_usable(),
+		    "kill -9: all reclaimed, back to the baseline (rdma res: %d CQs, %d SRQs; baseline %d, %d), device usable",
+		    cqs, srqs, base_cq, base_srq);
 }
 
 int main(void)

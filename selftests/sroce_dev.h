@@ -7,6 +7,7 @@
 #define SROCE_DEV_H
 
 #include <string.h>
+#include <unistd.h>
 #include <infiniband/verbs.h>
 
 #include "ktap.h"
@@ -47,6 +48,52 @@ static inline struct ibv_context *sroce_dev_open(const char *dev)
 			ctx = ibv_open_device(list[i]);
 	ibv_free_device_list(list);
 	return ctx;
+}
+
+/*
+ * How many objects of @kind ("pd", "cq", "qp", "mr", "srq", ...) core
+ * tracks on @dev, kernel ones included, from the `rdma res show DEV`
+ * summary line; -1 if there is no such line or key.
+ */
+static inline int sroce_res_total(const char *dev, const char *kind)
+{
+	char cmd[128], line[512], key[32], *p;
+	int n = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "rdma res show %s 2>/dev/null", dev);
+	snprintf(key, sizeof(key), " %s ", kind);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, key);
+		if (p)
+			n = atoi(p + strlen(key));
+	}
+	if (pclose(f))
+		n = -1;
+	return n;
+}
+
+/*
+ * The objects of @kind that exist on @dev before a test creates any: since
+ * sroce has a packet path, ib_core's MAD layer creates its GSI QP (QP1),
+ * its CQ and its PD at registration. Read until two reads 200 ms apart
+ * agree (5 s at most), so a registration still settling is not measured.
+ */
+static inline int sroce_res_baseline(const char *dev, const char *kind)
+{
+	int i, prev = sroce_res_total(dev, kind), n = prev;
+
+	for (i = 0; i < 25; i++) {
+		usleep(200000);
+		n = sroce_res_total(dev, kind);
+		if (n == prev && n >= 0)
+			break;
+		prev = n;
+	}
+	return n;
 }
 
 /* Adds sroce device @dev on veth @veth (peer @peer) and opens it. */
