@@ -57,13 +57,15 @@ static int hook(const char *fmt, ...)
 }
 
 /*
- * The restrack id of the only @kind ("cq", "srq") of our device, or -1;
- * `rdma res show -dd`'s whole output in @detail when asked.
+ * The restrack id of the only @kind ("cq", "srq") this process holds on
+ * our device, or -1; its line of `rdma res show -dd` in @detail when
+ * asked. Only this process's lines count: the device also has the MAD
+ * layer's kernel CQ (for QP1), which has no pid.
  */
 static long res_id(const char *kind, const char *key, char *detail,
 		   size_t detail_len)
 {
-	char cmd[128], line[1024], *p;
+	char cmd[128], line[1024], mine[32], *p;
 	size_t used = 0;
 	long id = -1;
 	int lines = 0;
@@ -74,15 +76,16 @@ static long res_id(const char *kind, const char *key, char *detail,
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
+	snprintf(mine, sizeof(mine), " pid %d ", (int)getpid());
 	if (detail)
 		detail[0] = '\0';
 	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, key);
+		if (!p || !strstr(line, mine))
+			continue;
 		if (detail && used < detail_len)
 			used += snprintf(detail + used, detail_len - used,
 					 "%s", line);
-		p = strstr(line, key);
-		if (!p)
-			continue;
 		lines++;
 		id = strtol(p + strlen(key), NULL, 10);
 	}
