@@ -210,7 +210,7 @@ static unsigned long sroce_req_timeout(struct sroce_qp *qp)
 	u64 usecs;
 
 	/* 4.096 us * 2^timeout; never below 10 ms, which TCG guests need */
-	usecs = t ? (4096ULL << min_t(u8, t, 31)) / 1000 : 0;
+	usecs = (4096ULL << min_t(u8, t, 31)) / 1000;
 	return max(usecs_to_jiffies(usecs), msecs_to_jiffies(10));
 }
 
@@ -223,7 +223,8 @@ static void sroce_req_arm(struct sroce_qp *qp)
 		return;
 	if (req->rnr_wait)
 		return;
-	if (req->una == req->psn) {
+	/* a local ACK timeout of 0 means: wait for ever (IBTA 11.2.4.2) */
+	if (req->una == req->psn || !qp->params.timeout) {
 		del_timer(&req->timer);
 		return;
 	}
