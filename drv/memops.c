@@ -57,14 +57,20 @@ struct sroce_mr *sroce_rkey_get(struct sroce_qp *qp, u32 rkey, int access,
 	struct sroce_keyed *keyed;
 	struct sroce_ref *ref;
 	struct sroce_mr *mr;
+	int err;
 
 	keyed = sroce_key_get(sdev, rkey, &ref);
 	if (!keyed)
 		return ERR_PTR(-ENOENT);
 	if (keyed->type == SROCE_KEY_MR) {
-		sroce_key_put(ref);
-		return sroce_mr_get(sdev, rkey, qp->ibqp.pd, access, va, len,
-				    refp);
+		mr = container_of(keyed, struct sroce_mr, keyed);
+		err = sroce_mr_check(mr, qp->ibqp.pd, access, va, len);
+		if (err) {
+			sroce_key_put(ref);
+			return ERR_PTR(err);
+		}
+		*refp = ref;
+		return mr;
 	}
 	mr = sroce_mw_target(qp, container_of(keyed, struct sroce_mw, keyed),
 			     access, va, len, refp);

@@ -125,25 +125,32 @@ struct sroce_mr *sroce_mr_get(struct sroce_dev *sdev, u32 key,
 		goto err_put;
 	}
 	mr = container_of(keyed, struct sroce_mr, keyed);
-	/* pairs with the fast registration's release of a valid state */
-	if (smp_load_acquire(&mr->state) != SROCE_MR_VALID) {
-		err = -ENOENT;
+	err = sroce_mr_check(mr, pd, access_needed, iova, length);
+	if (err)
 		goto err_put;
-	}
-	if (mr->pd != pd || (mr->access & access_needed) != access_needed) {
-		err = -EACCES;
-		goto err_put;
-	}
-	if (!sroce_mr_covers(mr, iova, length)) {
-		err = -ERANGE;
-		goto err_put;
-	}
 	*refp = ref;
 	return mr;
 
 err_put:
 	sroce_ref_put(ref);
 	return ERR_PTR(err);
+}
+
+/*
+ * The checks of sroce_mr_get() on an MR the caller holds a reference to:
+ * 0, -ENOENT (not valid), -EACCES (PD, rights) or -ERANGE. Any context.
+ */
+int sroce_mr_check(struct sroce_mr *mr, struct ib_pd *pd, int access_needed,
+		   u64 iova, u64 length)
+{
+	/* pairs with the fast registration's release of a valid state */
+	if (smp_load_acquire(&mr->state) != SROCE_MR_VALID)
+		return -ENOENT;
+	if (mr->pd != pd || (mr->access & access_needed) != access_needed)
+		return -EACCES;
+	if (!sroce_mr_covers(mr, iova, length))
+		return -ERANGE;
+	return 0;
 }
 
 /**

@@ -160,6 +160,8 @@ struct sroce_keyed *sroce_key_get(struct sroce_dev *sdev, u32 key,
 struct sroce_mr *sroce_mr_get(struct sroce_dev *sdev, u32 key,
 			      struct ib_pd *pd, int access_needed, u64 iova,
 			      u64 length, struct sroce_ref **refp);
+int sroce_mr_check(struct sroce_mr *mr, struct ib_pd *pd, int access_needed,
+		   u64 iova, u64 length);
 int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
 		  enum sroce_copy_dir dir);
 int sroce_mr_iter(struct sroce_mr *mr, u64 iova, u32 length,

@@ -194,11 +194,15 @@ static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
 		resp->msg_off = 0;
 		if (resp->wlen > SROCE_MAX_MSG_SIZE)
 			return SROCE_RESP_INVALID;
-		mr = sroce_rkey_get(qp, resp->wrkey, IB_ACCESS_REMOTE_WRITE,
-				    resp->wva, resp->wlen, &ref);
-		if (IS_ERR(mr))
-			return SROCE_RESP_ACCESS;
-		sroce_mr_put(ref);
+		/* the whole message's range, once; an ONLY packet is all of it */
+		if (!(flags & SROCE_OPF_LAST) || pkt->paylen != resp->wlen) {
+			mr = sroce_rkey_get(qp, resp->wrkey,
+					    IB_ACCESS_REMOTE_WRITE, resp->wva,
+					    resp->wlen, &ref);
+			if (IS_ERR(mr))
+				return SROCE_RESP_ACCESS;
+			sroce_mr_put(ref);
+		}
 	}
 	if (pkt->paylen > resp->wlen - resp->msg_off)
 		return SROCE_RESP_INVALID;

@@ -187,10 +187,14 @@ enum sroce_resp_verdict sroce_resp_read(struct sroce_qp *qp,
 
 	if (len > SROCE_MAX_MSG_SIZE)
 		return SROCE_RESP_INVALID;
-	mr = sroce_rkey_get(qp, rkey, IB_ACCESS_REMOTE_READ, va, len, &ref);
-	if (IS_ERR(mr))
-		return SROCE_RESP_ACCESS;
-	sroce_mr_put(ref);
+	/* a zero-length READ names no memory: its key is not checked */
+	if (len) {
+		mr = sroce_rkey_get(qp, rkey, IB_ACCESS_REMOTE_READ, va, len,
+				    &ref);
+		if (IS_ERR(mr))
+			return SROCE_RESP_ACCESS;
+		sroce_mr_put(ref);
+	}
 	res = sroce_res_new(resp);
 	if (!res)
 		return SROCE_RESP_INVALID;	/* past max_dest_rd_atomic */
