@@ -215,7 +215,7 @@ set_mtu() {
 }
 
 T_START=$(now)
-log "$DRIVER on $VETH_A/$VETH_B, plan $PLAN ($(grep -c . "$PLAN") cells)"
+log "$DRIVER on $VETH_A/$VETH_B, plan $PLAN ($(grep -c '^[0-9]' "$PLAN") cells)"
 rn_net_up || { echo "bench.sh: network set-up failed" >&2; exit 1; }
 driver_error=
 if ! modprobe "$MODULE"; then
