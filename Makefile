@@ -27,4 +27,12 @@ check-debug:
 demo:
 	tools/demo
 
-.PHONY: all modules clean check check-debug demo
+# sroce against stock rdma_rxe (Documentation/benchmark.rst); BENCH= passes
+# options, e.g. make bench BENCH="--rounds 5". bench-short is the CI mode.
+bench:
+	tools/bench $(BENCH)
+
+bench-short:
+	tools/bench --short $(BENCH)
+
+.PHONY: all modules clean check check-debug demo bench bench-short
