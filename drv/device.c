@@ -9,12 +9,14 @@
  */
 #include <linux/if_arp.h>
 #include <linux/mutex.h>
+#include <linux/rtnetlink.h>
 #include <net/addrconf.h>
 #include <net/net_namespace.h>
 #include <rdma/ib_addr.h>
 
 #include "ah.h"
 #include "device.h"
+#include "rx.h"
 #include "qp.h"
 #include "mr.h"
 #include "stats.h"
@@ -97,6 +99,15 @@ int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 	sdev->port_state = sroce_port_state(sdev);
 	mutex_unlock(&sroce_devices_lock);
 
+	/* the fast path of connected QPs (rx.h); without it, the IP stack */
+	rtnl_lock();
+	sdev->rx_handler = !netdev_rx_handler_register(ndev, sroce_rx_handler,
+						       sdev);
+	rtnl_unlock();
+	if (!sdev->rx_handler)
+		netdev_info(ndev, "sroce: %s: the netdev has an rx handler (bridge or bond port?); RoCEv2 takes the IP stack's path\n",
+			    dev_name(&sdev->ibdev.dev));
+
 	netdev_info(ndev, "sroce: %s added\n", dev_name(&sdev->ibdev.dev));
 	return 0;
 
@@ -115,6 +126,13 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 	list_del_init(&sdev->list);
 	sdev->registered = false;
 	mutex_unlock(&sroce_devices_lock);
+
+	if (sdev->rx_handler) {
+		rtnl_lock();
+		netdev_rx_handler_unregister(sdev->ndev);
+		rtnl_unlock();
+		sdev->rx_handler = false;
+	}
 
 	/* the reverse of sroce_verbs_setup() */
 	sroce_stats_fini(sdev->stats);

@@ -55,6 +55,8 @@
  * @key_seq: source of key bytes for new registrations.
  * @ahs: user AH number -> AH, for the UD packet path (ah.h).
  * @num_ah: AHs allocated, kernel ones included, at most SROCE_MAX_AH.
+ * @rx_handler: sroce_rx_handler() is the netdev's rx handler, from a
+ *	successful registration to the start of dealloc_driver (under RTNL).
  */
 struct sroce_stats;
 
@@ -78,6 +80,7 @@ struct sroce_dev {
 	atomic_t key_seq;
 	struct sroce_table ahs;
 	atomic_t num_ah;
+	bool rx_handler;
 };
 
 static inline struct sroce_dev *to_sdev(struct ib_device *ibdev)

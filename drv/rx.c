@@ -8,6 +8,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <net/ip.h>
 #include <net/ipv6.h>
 #include <asm/unaligned.h>
 
@@ -132,6 +133,23 @@ static void sroce_rx_addrs(struct sroce_pkt *pkt)
 		eth_zero_addr(pkt->smac);
 }
 
+/*
+ * A checked packet for @qp (referenced by the caller): counted and handed
+ * to the responder or the completer. Consumes the skb.
+ */
+static void sroce_rx_deliver(struct sroce_pkt *pkt, struct sroce_qp *qp)
+{
+	struct sroce_dev *sdev = pkt->sdev;
+
+	sroce_stat_inc(sdev->stats, RCVD_PKTS);
+	sroce_stat_add(sdev->stats, RCVD_BYTES, pkt->paylen);
+	if (pkt->op->flags & SROCE_OPF_RESPONSE)
+		sroce_comp_rx(qp, pkt);
+	else
+		sroce_resp_rx(qp, pkt);
+	consume_skb(pkt->skb);
+}
+
 /**
  * sroce_rx() - a datagram to UDP port 4791
  * @skb: the packet, data at the UDP header (checksum already verified by
@@ -171,15 +189,8 @@ int sroce_rx(struct sk_buff *skb)
 		cnt = SROCE_CNT_RX_DROP_BAD_HEADER;
 		goto drop;
 	}
-
-	sroce_stat_inc(sdev->stats, RCVD_PKTS);
-	sroce_stat_add(sdev->stats, RCVD_BYTES, pkt.paylen);
-	if (pkt.op->flags & SROCE_OPF_RESPONSE)
-		sroce_comp_rx(qp, &pkt);
-	else
-		sroce_resp_rx(qp, &pkt);
+	sroce_rx_deliver(&pkt, qp);
 	sroce_qp_put(ref);
-	consume_skb(skb);
 	ib_device_put(&sdev->ibdev);
 	return 0;
 
@@ -188,4 +199,128 @@ drop:
 	kfree_skb(skb);
 	ib_device_put(&sdev->ibdev);
 	return 0;
+}
+
+/* --- the fast path: before the IP stack ---------------------------------- */
+
+/*
+ * An IPv4 frame that may be RoCEv2 for us: a plain header (no options, no
+ * fragment) with a good checksum, UDP to port 4791 whose checksum needs no
+ * verifying. Returns the IP header length, or 0 to leave it to the stack.
+ */
+static unsigned int sroce_fast_ip4(struct sk_buff *skb)
+{
+	const struct iphdr *ip4;
+	const struct udphdr *uh;
+
+	if (!pskb_may_pull(skb, sizeof(*ip4) + sizeof(*uh) +
+			   sizeof(struct sroce_bth)))
+		return 0;
+	ip4 = ip_hdr(skb);
+	if (ip4->version != 4 || ip4->ihl != 5 ||
+	    ip4->protocol != IPPROTO_UDP || ip_is_fragment(ip4) ||
+	    ntohs(ip4->tot_len) > skb->len ||
+	    ntohs(ip4->tot_len) < sizeof(*ip4) + sizeof(*uh) ||
+	    ip_fast_csum(ip4, ip4->ihl))
+		return 0;
+	uh = (const struct udphdr *)(ip4 + 1);
+	if (uh->dest != htons(SROCE_UDP_PORT_ROCEV2) ||
+	    ntohs(uh->len) != ntohs(ip4->tot_len) - sizeof(*ip4))
+		return 0;
+	if (uh->check && skb->ip_summed != CHECKSUM_UNNECESSARY &&
+	    skb->ip_summed != CHECKSUM_PARTIAL)
+		return 0;
+	if (pskb_trim_rcsum(skb, ntohs(ip4->tot_len)))
+		return 0;
+	return sizeof(*ip4);
+}
+
+/* The same for IPv6: no extension headers, and a checksum already good. */
+static unsigned int sroce_fast_ip6(struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6;
+	const struct udphdr *uh;
+
+	if (!pskb_may_pull(skb, sizeof(*ip6) + sizeof(*uh) +
+			   sizeof(struct sroce_bth)))
+		return 0;
+	ip6 = ipv6_hdr(skb);
+	if (ip6->version != 6 || ip6->nexthdr != IPPROTO_UDP ||
+	    sizeof(*ip6) + ntohs(ip6->payload_len) > skb->len)
+		return 0;
+	uh = (const struct udphdr *)(ip6 + 1);
+	if (uh->dest != htons(SROCE_UDP_PORT_ROCEV2) ||
+	    ntohs(uh->len) != ntohs(ip6->payload_len) ||
+	    (skb->ip_summed != CHECKSUM_UNNECESSARY &&
+	     skb->ip_summed != CHECKSUM_PARTIAL))
+		return 0;
+	if (pskb_trim_rcsum(skb, sizeof(*ip6) + ntohs(ip6->payload_len)))
+		return 0;
+	return sizeof(*ip6);
+}
+
+/**
+ * sroce_rx_handler() - the netdev's rx handler
+ * @pskb: the frame, data at the network header.
+ *
+ * RoCEv2 packets of this device's connected (RC, UC) QPs, sent from their
+ * peer's address to theirs, skip the IP stack: no route lookup, socket
+ * lookup or encap hook per packet. Anything else, UD and the GSI QP
+ * included, goes the normal way, to the UDP socket. Softirq, under RCU.
+ */
+rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct sroce_dev *sdev = rcu_dereference(skb->dev->rx_handler_data);
+	struct sroce_pkt pkt = { .sdev = sdev };
+	const struct sroce_bth *bth;
+	struct sroce_ref *ref;
+	struct sroce_qp *qp;
+	unsigned int l3;
+	int cnt;
+
+	if (skb->pkt_type != PACKET_HOST)
+		return RX_HANDLER_PASS;
+	if (skb->protocol == htons(ETH_P_IP))
+		l3 = sroce_fast_ip4(skb);
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		l3 = sroce_fast_ip6(skb);
+	else
+		return RX_HANDLER_PASS;
+	if (!l3)
+		return RX_HANDLER_PASS;
+
+	bth = (const void *)skb->data + l3 + sizeof(struct udphdr);
+	if ((bth->opcode & SROCE_OP_TRANSPORT_MASK) == SROCE_OP_UD)
+		return RX_HANDLER_PASS;
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+	*pskb = skb;
+
+	pkt.skb = skb;
+	pkt.ipv6 = skb->protocol == htons(ETH_P_IPV6);
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, l3);
+	sroce_rx_addrs(&pkt);
+	qp = sroce_qp_get(sdev, sroce_bth_qpn(bth), &ref);
+	if (!qp)
+		return RX_HANDLER_PASS;
+	if (!sroce_rx_type_ok(qp, sroce_op(bth->opcode)->flags) ||
+	    !sroce_rx_addr_ok(qp, &pkt)) {
+		sroce_qp_put(ref);
+		return RX_HANDLER_PASS;
+	}
+
+	/* ours: from here on as if the UDP socket had handed it over */
+	__skb_pull(skb, l3);
+	cnt = sroce_rx_check(&pkt);
+	if (cnt || pkt.qpn != qp->ibqp.qp_num) {
+		this_cpu_inc(sdev->stats->cnt[cnt ?: SROCE_CNT_RX_DROP_BAD_HEADER]);
+		kfree_skb(skb);
+	} else {
+		sroce_rx_deliver(&pkt, qp);
+	}
+	sroce_qp_put(ref);
+	return RX_HANDLER_CONSUMED;
 }

@@ -9,10 +9,17 @@
  * packet is done) and hands the packet to the responder (requests) or the
  * completer (responses). The skb is never linearized: headers are pulled,
  * the payload is copied out with skb_copy_bits() into its destination.
+ *
+ * sroce_rx_handler() is the netdev's rx handler (registered by newlink
+ * when the netdev has none): packets of connected QPs, from their peer to
+ * them, go from there straight to the same checks and the QP, before the
+ * IP stack. Softirq, under RCU; the device outlives the handler, which is
+ * unregistered (with a grace period) before dealloc_driver tears down.
  */
 #ifndef _SROCE_RX_H
 #define _SROCE_RX_H
 
+#include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <rdma/ib_verbs.h>
 
@@ -54,5 +61,6 @@ static inline void *sroce_pkt_ext(const struct sroce_pkt *pkt, u8 off)
 }
 
 int sroce_rx(struct sk_buff *skb);
+rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb);
 
 #endif /* _SROCE_RX_H */
