@@ -231,7 +231,7 @@ roce_devs_down() {
 # Traffic programs the tests start; leftovers are killed between tests.
 ROCE_TRAFFIC_PROGS="ibv_rc_pingpong ibv_uc_pingpong ibv_ud_pingpong ibv_srq_pingpong
 ib_write_bw ib_read_bw ib_send_bw ib_atomic_bw ib_write_lat ib_read_lat
-ib_send_lat ib_atomic_lat rping opcodes"
+ib_send_lat ib_atomic_lat rping"
 
 # roce_kill_traffic: SIGKILL any traffic program still running, and wait
 # for it to be gone (its RDMA resources are released on exit).
