@@ -270,6 +270,26 @@ roce_wait_exit() {
 	wait "$pid"
 }
 
+# roce_perf_result FILE PROG SIZE ITERS: perftest's result line for SIZE
+# in FILE (a client's output): bandwidth tests print
+# "#bytes #iterations BW-peak BW-average MsgRate", latency tests
+# "#bytes #iterations t_min t_max t_typical t_avg ...". Prints the line.
+roce_perf_result() {
+	local file=$1 prog=$2 size=$3 iters=$4
+
+	if [[ $prog == *_bw ]]; then
+		# BW average or MsgRate non-zero (each alone rounds to 0.00
+		# for 1 B or 1 MiB messages under TCG).
+		awk -v s="$size" -v n="$iters" \
+			'$1 == s && $2 == n && NF >= 5 && ($4 + 0 > 0 || $5 + 0 > 0) { print; found = 1 }
+			 END { exit !found }' "$file"
+	else
+		awk -v s="$size" -v n="$iters" \
+			'$1 == s && $2 == n && NF >= 6 && $6 + 0 > 0 { print; found = 1 }
+			 END { exit !found }' "$file"
+	fi
+}
+
 # Two hosts (tools/vm-run --pair): one device on SROCE_IFACE.
 # roce_pair_dev_up DRIVER DEV: DEV ACTIVE with both RoCE v2 GIDs; sets
 # ROCE_PAIR_GID4 / ROCE_PAIR_GID6.
