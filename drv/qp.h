@@ -45,8 +45,8 @@
 #define SROCE_MAX_QP_WR			0x4000
 #define SROCE_MAX_SGE			32
 #define SROCE_MAX_INLINE_DATA		512
-#define SROCE_MAX_QP_RD_ATOM		16
-#define SROCE_MAX_QP_INIT_RD_ATOM	16
+#define SROCE_MAX_QP_RD_ATOM		128
+#define SROCE_MAX_QP_INIT_RD_ATOM	128
 
 /* QPNs: 24 bits; 0 (SMI) is never used on RoCE, 1 is the GSI QP. */
 #define SROCE_GSI_QPN			1

@@ -190,6 +190,7 @@ static void sroce_req_flush_locked(struct sroce_qp *qp,
 	req->fetch = qp->sq.cons;
 	req->send = qp->sq.cons;
 	req->send_pkt = 0;
+	req->halted = false;
 }
 
 void sroce_req_flush(struct sroce_qp *qp)
@@ -569,7 +570,8 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 	if (state != IB_QPS_RTS && state != IB_QPS_SQD)
 		return;
 
-	while (!req->rnr_wait && req->send != sroce_queue_published(&qp->sq)) {
+	while (!req->rnr_wait && !req->halted &&
+	       req->send != sroce_queue_published(&qp->sq)) {
 		w = sroce_swqe_at(qp, req->send);
 		if (req->send == req->fetch) {
 			if (state == IB_QPS_SQD)
@@ -579,6 +581,11 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 		}
 		if (w->state == SROCE_SWQE_DONE) {
 			req->send = sroce_queue_next(&qp->sq, req->send);
+			/* nothing behind a failed WQE goes out: it flushes */
+			if (w->status != IB_WC_SUCCESS) {
+				req->halted = true;
+				break;
+			}
 			continue;
 		}
 		if (req->send_pkt == 0) {
@@ -607,7 +614,8 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 		if (err && w->state == SROCE_SWQE_DONE) {
 			req->send = sroce_queue_next(&qp->sq, req->send);
 			req->send_pkt = 0;
-			continue;
+			req->halted = true;
+			break;
 		}
 		/*
 		 * No skb, or no room on the way out: retry from the work
@@ -723,6 +731,7 @@ void sroce_req_reset(struct sroce_qp *qp)
 	req->noack = 0;
 	req->rnr_wait = false;
 	req->drain_event = false;
+	req->halted = false;
 	spin_unlock_bh(&req->lock);
 }
 

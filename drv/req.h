@@ -74,6 +74,8 @@ struct sroce_kick {
  * @noack: packets sent since the last one with AckReq.
  * @retry_left, @rnr_left: retries left before the QP errors out.
  * @tx_busy: packets in a row the netdev refused (SROCE_REQ_TX_RETRY).
+ * @halted: a WQE failed before it went out; nothing after it is sent, the
+ *	QP goes to the error state when it completes and flushes the rest.
  * @rnr_wait: an RNR NAK holds the requester until the timer fires.
  * @timer: retransmit and RNR timer.
  * @work: deferred runs (post_send from hard irq context).
@@ -97,6 +99,7 @@ struct sroce_req {
 	u8 rnr_left;
 	u8 tx_busy;
 	bool rnr_wait;
+	bool halted;
 	bool drain_event;
 	bool dead;
 	u32 mtu;

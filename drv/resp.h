@@ -30,7 +30,7 @@ struct sroce_pkt;
 struct sroce_kick;
 
 #define SROCE_RESP_BURST	64
-#define SROCE_RESP_RES		16	/* = SROCE_MAX_QP_RD_ATOM */
+#define SROCE_RESP_RES		128	/* = SROCE_MAX_QP_RD_ATOM */
 
 enum sroce_res_kind {
 	SROCE_RES_NONE,

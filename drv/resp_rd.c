@@ -28,8 +28,12 @@ static struct sroce_res *sroce_res_new(struct sroce_resp *resp)
 {
 	struct sroce_res *res = &resp->res[resp->res_next];
 
-	/* the slot of a READ still being answered is not reused */
-	if (resp->rd_cur == resp->res_next)
+	BUILD_BUG_ON(SROCE_RESP_RES < SROCE_MAX_QP_RD_ATOM);
+	/*
+	 * The slot of a READ still being answered is not reused: a requester
+	 * with more outstanding than max_dest_rd_atomic gets a NAK.
+	 */
+	if (res->kind == SROCE_RES_READ && res->sent < res->npkts)
 		return NULL;
 	resp->res_next = (resp->res_next + 1) % SROCE_RESP_RES;
 	memset(res, 0, sizeof(*res));

@@ -29,7 +29,7 @@
 #define MAX_QP_WR	0x4000
 #define MAX_SGE		32
 #define MAX_INLINE	512
-#define MAX_RD_ATOM	16
+#define MAX_RD_ATOM	128
 
 static struct ibv_context *ctx;
 static struct ibv_pd *pd;
