@@ -218,12 +218,8 @@ int sroce_mr_iter(struct sroce_mr *mr, u64 iova, u32 length,
 	return -EINVAL;
 }
 
-struct sroce_copy_ctx {
-	void *buf;
-	enum sroce_copy_dir dir;
-};
-
-static int sroce_copy_piece(void *ctx, void *va, u32 n)
+/* sroce_mr_iter() piece callback: copies to or from ctx's buffer. */
+int sroce_mr_copy_piece(void *ctx, void *va, u32 n)
 {
 	struct sroce_copy_ctx *c = ctx;
 
@@ -244,7 +240,7 @@ int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
 {
 	struct sroce_copy_ctx c = { .buf = buf, .dir = dir };
 
-	return sroce_mr_iter(mr, iova, length, sroce_copy_piece, &c);
+	return sroce_mr_iter(mr, iova, length, sroce_mr_copy_piece, &c);
 }
 
 /*

@@ -164,6 +164,13 @@ int sroce_mr_check(struct sroce_mr *mr, struct ib_pd *pd, int access_needed,
 		   u64 iova, u64 length);
 int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
 		  enum sroce_copy_dir dir);
+/* What sroce_mr_copy_piece() copies: @buf advances piece by piece. */
+struct sroce_copy_ctx {
+	void *buf;
+	enum sroce_copy_dir dir;
+};
+
+int sroce_mr_copy_piece(void *ctx, void *va, u32 n);
 int sroce_mr_iter(struct sroce_mr *mr, u64 iova, u32 length,
 		  int (*fn)(void *ctx, void *va, u32 n), void *ctx);
 

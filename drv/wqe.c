@@ -351,31 +351,14 @@ int sroce_mr_from_skb(struct sroce_mr *mr, u64 iova,
 	return sroce_mr_iter(mr, iova, len, sroce_piece_from_skb, &c);
 }
 
-struct sroce_buf_ctx {
-	void *buf;
-	enum sroce_copy_dir dir;
-};
-
-static int sroce_piece_buf(void *ctx, void *va, u32 n)
-{
-	struct sroce_buf_ctx *c = ctx;
-
-	if (c->dir == SROCE_COPY_TO_MR)
-		memcpy(va, c->buf, n);
-	else
-		memcpy(c->buf, va, n);
-	c->buf += n;
-	return 0;
-}
-
 /* Copies between a linear buffer and an SGE list (atomics, the GRH). */
 int sroce_sge_copy(struct sroce_dev *sdev, struct ib_pd *pd,
 		   const struct rxe_sge *sge, u32 num_sge, u32 offset,
 		   void *buf, u32 len, enum sroce_copy_dir dir)
 {
-	struct sroce_buf_ctx c = { .buf = buf, .dir = dir };
+	struct sroce_copy_ctx c = { .buf = buf, .dir = dir };
 
 	return sroce_sge_walk(sdev, pd, sge, num_sge, offset, len,
 			      dir == SROCE_COPY_TO_MR ? IB_ACCESS_LOCAL_WRITE : 0,
-			      sroce_piece_buf, &c);
+			      sroce_mr_copy_piece, &c);
 }
