@@ -202,6 +202,23 @@ int sroce_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags)
 	return ret;
 }
 
+/*
+ * The flags libibverbs defines for struct ibv_wc differ from the kernel's
+ * from bit 2 on: the kernel's IB_WC_WITH_INVALIDATE (bit 2) is what
+ * userspace reads as IBV_WC_IP_CSUM_OK, and userspace's IBV_WC_WITH_INV is
+ * bit 3. A user CQ gets userspace's meaning.
+ */
+#define SROCE_UWC_WITH_INV	BIT(3)
+
+static u32 sroce_wc_flags_to_user(int flags)
+{
+	u32 uflags = flags & (IB_WC_GRH | IB_WC_WITH_IMM);
+
+	if (flags & IB_WC_WITH_INVALIDATE)
+		uflags |= SROCE_UWC_WITH_INV;
+	return uflags;
+}
+
 static void sroce_wc_to_uverbs(struct ib_uverbs_wc *uwc,
 			       const struct ib_wc *wc)
 {
@@ -214,7 +231,7 @@ static void sroce_wc_to_uverbs(struct ib_uverbs_wc *uwc,
 	uwc->ex.imm_data = wc->ex.imm_data;
 	uwc->qp_num = wc->qp ? wc->qp->qp_num : 0;
 	uwc->src_qp = wc->src_qp;
-	uwc->wc_flags = wc->wc_flags;
+	uwc->wc_flags = sroce_wc_flags_to_user(wc->wc_flags);
 	uwc->pkey_index = wc->pkey_index;
 	uwc->slid = wc->slid;
 	uwc->sl = wc->sl;

@@ -46,8 +46,10 @@
 
 /*
  * The rxe user ABI (struct rxe_uverbs_wc, copied as is by rdma-core's rxe
- * provider) carries the kernel's wc_flags: IB_WC_WITH_INVALIDATE is 1 << 2,
- * which libibverbs names IBV_WC_IP_CSUM_OK. Either bit says "invalidated".
+ * provider) carries what the kernel writes: rxe 6.1 writes its own
+ * IB_WC_WITH_INVALIDATE, 1 << 2, which libibverbs names IBV_WC_IP_CSUM_OK;
+ * sroce translates to IBV_WC_WITH_INV. For rxe either bit says
+ * "invalidated"; sroce must set IBV_WC_WITH_INV.
  */
 #define WC_INV_FLAGS	(IBV_WC_WITH_INV | (1u << 2))
 
@@ -496,7 +498,9 @@ static bool wait_wc(struct end *e, bool recv, const struct wc_want *w,
 			  ntohl(wc.imm_data), w->imm);
 		ok = false;
 	}
-	if ((w->flags & IBV_WC_WITH_INV) && !(wc.wc_flags & WC_INV_FLAGS)) {
+	/* sroce reports libibverbs' own bit; rxe 6.1 the kernel's */
+	if ((w->flags & IBV_WC_WITH_INV) &&
+	    !(wc.wc_flags & (driver_is_rxe ? WC_INV_FLAGS : IBV_WC_WITH_INV))) {
 		ktap_info("%s: wc_flags 0x%x: no invalidation flag", e->name,
 			  wc.wc_flags);
 		ok = false;
