@@ -21,24 +21,19 @@ static const u32 sroce_rnr_usecs[32] = {
 	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
 };
 
-static struct sroce_swqe *sroce_comp_wqe(struct sroce_qp *qp, u32 index)
-{
-	return (struct sroce_swqe *)(qp->req.swqe +
-				     (size_t)(index & qp->sq.index_mask) *
-				     qp->req.stride);
-}
-
-static bool sroce_wqe_is_rd(const struct sroce_swqe *w)
-{
-	return w->opcode == IB_WR_RDMA_READ ||
-	       w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
-	       w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
-}
-
 static bool sroce_wqe_holds(const struct sroce_swqe *w, u32 psn, u32 used)
 {
 	return sroce_psn_cmp(psn, w->first_psn) >= 0 &&
 	       sroce_psn_cmp(psn, sroce_psn_add(w->first_psn, used)) < 0;
+}
+
+/* @una is the new oldest unacknowledged PSN, if it is newer. */
+static void sroce_comp_advance(struct sroce_qp *qp, u32 una)
+{
+	if (sroce_psn_cmp(una, qp->req.una) > 0) {
+		qp->req.una = una;
+		sroce_req_progress(qp);
+	}
 }
 
 /* Ends the WQE that @psn belongs to with @status (a remote error). */
@@ -50,7 +45,7 @@ static void sroce_comp_fail(struct sroce_qp *qp, u32 psn,
 	u32 i;
 
 	for (i = qp->sq.cons; i != req->fetch; i = sroce_queue_next(&qp->sq, i)) {
-		w = sroce_comp_wqe(qp, i);
+		w = sroce_qp_swqe(qp, i);
 		if (i == req->send && !req->send_pkt)
 			return;
 		if (w->state != SROCE_SWQE_DONE &&
@@ -85,23 +80,20 @@ static void sroce_comp_ack(struct sroce_qp *qp, u32 psn)
 	if (sroce_psn_cmp(una, req->una) <= 0)
 		return;
 	for (i = qp->sq.cons; i != req->send; i = sroce_queue_next(&qp->sq, i)) {
-		w = sroce_comp_wqe(qp, i);
+		w = sroce_qp_swqe(qp, i);
 		if (w->state == SROCE_SWQE_DONE)
 			continue;
 		if (sroce_psn_cmp(sroce_psn_add(w->first_psn, w->npkts - 1),
 				  psn) > 0)
 			break;
-		if (sroce_wqe_is_rd(w)) {
+		if (sroce_swqe_is_rd(w)) {
 			una = sroce_psn_add(w->first_psn, w->rd_pkts);
 			lost = true;
 			break;
 		}
 		w->state = SROCE_SWQE_DONE;
 	}
-	if (sroce_psn_cmp(una, req->una) > 0) {
-		req->una = una;
-		sroce_req_progress(qp);
-	}
+	sroce_comp_advance(qp, una);
 	if (lost)
 		sroce_req_rewind(qp, una);
 }
@@ -180,10 +172,10 @@ static struct sroce_swqe *sroce_comp_find_rd(struct sroce_qp *qp, u32 psn)
 	u32 i;
 
 	for (i = qp->sq.cons; i != req->send; i = sroce_queue_next(&qp->sq, i)) {
-		w = sroce_comp_wqe(qp, i);
+		w = sroce_qp_swqe(qp, i);
 		if (w->state == SROCE_SWQE_DONE)
 			continue;
-		if (sroce_wqe_is_rd(w)) {
+		if (sroce_swqe_is_rd(w)) {
 			if (sroce_wqe_holds(w, psn, w->npkts))
 				return w;
 			return NULL;	/* answers come in order */
@@ -233,17 +225,13 @@ static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	w->rd_pkts++;
 	if (last)
 		w->state = SROCE_SWQE_DONE;
-	if (sroce_psn_cmp(sroce_psn_add(pkt->psn, 1), req->una) > 0) {
-		req->una = sroce_psn_add(pkt->psn, 1);
-		sroce_req_progress(qp);
-	}
+	sroce_comp_advance(qp, sroce_psn_add(pkt->psn, 1));
 }
 
 static void sroce_comp_atomic(struct sroce_qp *qp, struct sroce_pkt *pkt)
 {
 	const struct sroce_atmack *ack = sroce_pkt_ext(pkt, pkt->op->off_atm);
 	struct sroce_dev *sdev = sroce_qp_dev(qp);
-	struct sroce_req *req = &qp->req;
 	struct sroce_swqe *w;
 	u64 orig;
 
@@ -256,10 +244,7 @@ static void sroce_comp_atomic(struct sroce_qp *qp, struct sroce_pkt *pkt)
 		w->status = IB_WC_LOC_PROT_ERR;
 	w->rd_pkts = 1;
 	w->state = SROCE_SWQE_DONE;
-	if (sroce_psn_cmp(sroce_psn_add(pkt->psn, 1), req->una) > 0) {
-		req->una = sroce_psn_add(pkt->psn, 1);
-		sroce_req_progress(qp);
-	}
+	sroce_comp_advance(qp, sroce_psn_add(pkt->psn, 1));
 }
 
 /**

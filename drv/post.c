@@ -10,6 +10,7 @@
 #include "qp.h"
 #include "req.h"
 #include "resp.h"
+#include "srq.h"
 #include "wqe.h"
 
 static int sroce_post_one_send(struct sroce_qp *qp, const struct ib_send_wr *wr)
@@ -141,7 +142,6 @@ int sroce_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 	struct sroce_qp *qp = to_sqp(ibqp);
 	struct rxe_recv_wqe *wqe;
 	unsigned long flags;
-	u32 i, len;
 	int err = 0;
 
 	/* user QPs post into the mapped ring; SRQ QPs have no RQ */
@@ -164,18 +164,7 @@ int sroce_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 			*bad_wr = wr;
 			break;
 		}
-		wqe->wr_id = wr->wr_id;
-		wqe->dma.num_sge = wr->num_sge;
-		wqe->dma.cur_sge = 0;
-		wqe->dma.sge_offset = 0;
-		for (i = 0, len = 0; i < wr->num_sge; i++) {
-			wqe->dma.sge[i].addr = wr->sg_list[i].addr;
-			wqe->dma.sge[i].length = wr->sg_list[i].length;
-			wqe->dma.sge[i].lkey = wr->sg_list[i].lkey;
-			len += wr->sg_list[i].length;
-		}
-		wqe->dma.length = len;
-		wqe->dma.resid = len;
+		sroce_recv_wqe_fill(wqe, wr);
 		sroce_queue_advance_producer(&qp->rq);
 	}
 	spin_unlock_irqrestore(&qp->resp.post_lock, flags);

@@ -158,6 +158,14 @@ static inline enum ib_qp_state sroce_qp_state(const struct sroce_qp *qp)
 	return READ_ONCE(qp->state);
 }
 
+/* The kernel's copy of the send WQE in SQ slot @index (wqe.h). */
+static inline struct sroce_swqe *sroce_qp_swqe(struct sroce_qp *qp, u32 index)
+{
+	return (struct sroce_swqe *)(qp->req.swqe +
+				     (size_t)(index & qp->sq.index_mask) *
+				     qp->req.stride);
+}
+
 static inline struct sroce_dev *sroce_qp_dev(const struct sroce_qp *qp)
 {
 	return to_sdev(qp->ibqp.device);

@@ -16,13 +16,6 @@
 #include "wire.h"
 #include "wqe.h"
 
-static struct sroce_swqe *sroce_swqe_at(struct sroce_qp *qp, u32 index)
-{
-	return (struct sroce_swqe *)(qp->req.swqe +
-				     (size_t)(index & qp->sq.index_mask) *
-				     qp->req.stride);
-}
-
 /* --- kicks: handlers due once the locks are dropped ------------------- */
 
 void sroce_kick_cq(struct sroce_kick *kick, struct sroce_cq *cq, int flags)
@@ -136,7 +129,7 @@ static void sroce_req_complete(struct sroce_qp *qp, struct sroce_kick *kick)
 
 	lockdep_assert_held(&req->lock);
 	while (qp->sq.cons != req->send) {
-		w = sroce_swqe_at(qp, qp->sq.cons);
+		w = sroce_qp_swqe(qp, qp->sq.cons);
 		if (w->state != SROCE_SWQE_DONE)
 			break;
 		if (w->status != IB_WC_SUCCESS ||
@@ -181,8 +174,8 @@ static void sroce_req_flush_locked(struct sroce_qp *qp,
 			opcode = READ_ONCE(slot->wr.opcode);
 			req->fetch = sroce_queue_next(&qp->sq, i);
 		} else {
-			wr_id = sroce_swqe_at(qp, i)->wr_id;
-			opcode = sroce_swqe_at(qp, i)->opcode;
+			wr_id = sroce_qp_swqe(qp, i)->wr_id;
+			opcode = sroce_qp_swqe(qp, i)->opcode;
 		}
 		sroce_req_wc(qp, wr_id, opcode, 0, IB_WC_WR_FLUSH_ERR, kick);
 		sroce_queue_advance_consumer(&qp->sq);
@@ -254,7 +247,7 @@ void sroce_req_rewind(struct sroce_qp *qp, u32 psn)
 	for (i = qp->sq.cons; ; i = sroce_queue_next(&qp->sq, i)) {
 		if (i == req->fetch || (i == req->send && !req->send_pkt))
 			return;	/* nothing sent holds @psn */
-		w = sroce_swqe_at(qp, i);
+		w = sroce_qp_swqe(qp, i);
 		if (w->state != SROCE_SWQE_DONE) {
 			used = i == req->send ? req->send_pkt : w->npkts;
 			if (sroce_psn_cmp(psn, w->first_psn) >= 0 &&
@@ -273,7 +266,7 @@ void sroce_req_rewind(struct sroce_qp *qp, u32 psn)
 	req->psn = sroce_psn_add(w->first_psn, req->send_pkt);
 	req->noack = 0;
 	for (; i != req->fetch; i = sroce_queue_next(&qp->sq, i)) {
-		w = sroce_swqe_at(qp, i);
+		w = sroce_qp_swqe(qp, i);
 		if (w->state == SROCE_SWQE_SENT)
 			w->state = SROCE_SWQE_PENDING;
 	}
@@ -296,7 +289,7 @@ static void sroce_req_timer(struct timer_list *t)
 		if (!req->retry_left) {
 			sroce_stat_inc(sroce_qp_dev(qp)->stats,
 				       RETRY_EXCEEDED_ERR);
-			w = sroce_swqe_at(qp, qp->sq.cons);
+			w = sroce_qp_swqe(qp, qp->sq.cons);
 			if (qp->sq.cons != req->send ||
 			    w->state == SROCE_SWQE_PENDING) {
 				w->state = SROCE_SWQE_DONE;
@@ -504,11 +497,8 @@ static u32 sroce_req_rd_out(struct sroce_qp *qp)
 	u32 i, n = 0;
 
 	for (i = qp->sq.cons; i != req->send; i = sroce_queue_next(&qp->sq, i)) {
-		w = sroce_swqe_at(qp, i);
-		if (w->state == SROCE_SWQE_SENT &&
-		    (w->opcode == IB_WR_RDMA_READ ||
-		     w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
-		     w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD))
+		w = sroce_qp_swqe(qp, i);
+		if (w->state == SROCE_SWQE_SENT && sroce_swqe_is_rd(w))
 			n++;
 	}
 	return n;
@@ -516,9 +506,7 @@ static u32 sroce_req_rd_out(struct sroce_qp *qp)
 
 static bool sroce_req_may_start(struct sroce_qp *qp, struct sroce_swqe *w)
 {
-	bool rd = w->opcode == IB_WR_RDMA_READ ||
-		  w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
-		  w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
+	bool rd = sroce_swqe_is_rd(w);
 	u32 out;
 
 	if (qp->ibqp.qp_type != IB_QPT_RC)
@@ -572,7 +560,7 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 
 	while (!req->rnr_wait && !req->halted &&
 	       req->send != sroce_queue_published(&qp->sq)) {
-		w = sroce_swqe_at(qp, req->send);
+		w = sroce_qp_swqe(qp, req->send);
 		if (req->send == req->fetch) {
 			if (state == IB_QPS_SQD)
 				break;

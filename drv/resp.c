@@ -154,8 +154,7 @@ static enum sroce_resp_verdict sroce_resp_send(struct sroce_qp *qp,
 	wc.src_qp = qp->params.dest_qpn;
 	if (flags & SROCE_OPF_IMM) {
 		wc.wc_flags |= IB_WC_WITH_IMM;
-		wc.ex.imm_data = ((struct sroce_immdt *)
-				  sroce_pkt_ext(pkt, pkt->op->off_imm))->imm;
+		wc.ex.imm_data = sroce_pkt_imm(pkt);
 	}
 	if (flags & SROCE_OPF_IETH) {
 		u32 rkey = be32_to_cpu(((struct sroce_ieth *)
@@ -245,8 +244,7 @@ static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
 		wc.byte_len = resp->wlen;
 		wc.src_qp = qp->params.dest_qpn;
 		wc.wc_flags = IB_WC_WITH_IMM;
-		wc.ex.imm_data = ((struct sroce_immdt *)
-				  sroce_pkt_ext(pkt, pkt->op->off_imm))->imm;
+		wc.ex.imm_data = sroce_pkt_imm(pkt);
 		sroce_resp_complete(qp, &wc, pkt->se, kick);
 	}
 	resp->msg_off = 0;
@@ -449,8 +447,7 @@ static void sroce_resp_ud(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	memcpy(wc.smac, pkt->smac, ETH_ALEN);
 	if (pkt->op->flags & SROCE_OPF_IMM) {
 		wc.wc_flags |= IB_WC_WITH_IMM;
-		wc.ex.imm_data = ((struct sroce_immdt *)
-				  sroce_pkt_ext(pkt, pkt->op->off_imm))->imm;
+		wc.ex.imm_data = sroce_pkt_imm(pkt);
 	}
 	sroce_resp_complete(qp, &wc, pkt->se, kick);
 }

@@ -19,6 +19,7 @@
 #include "resp.h"
 #include "rx.h"
 #include "stats.h"
+#include "udp.h"
 
 static struct sroce_dev *sroce_rx_dev(struct net_device *ndev)
 {
@@ -224,7 +225,7 @@ static unsigned int sroce_fast_ip4(struct sk_buff *skb)
 	    ip_fast_csum(ip4, ip4->ihl))
 		return 0;
 	uh = (const struct udphdr *)(ip4 + 1);
-	if (uh->dest != htons(SROCE_UDP_PORT_ROCEV2) ||
+	if (uh->dest != htons(SROCE_UDP_PORT) ||
 	    ntohs(uh->len) != ntohs(ip4->tot_len) - sizeof(*ip4))
 		return 0;
 	if (uh->check && skb->ip_summed != CHECKSUM_UNNECESSARY &&
@@ -249,7 +250,7 @@ static unsigned int sroce_fast_ip6(struct sk_buff *skb)
 	    sizeof(*ip6) + ntohs(ip6->payload_len) > skb->len)
 		return 0;
 	uh = (const struct udphdr *)(ip6 + 1);
-	if (uh->dest != htons(SROCE_UDP_PORT_ROCEV2) ||
+	if (uh->dest != htons(SROCE_UDP_PORT) ||
 	    ntohs(uh->len) != ntohs(ip6->payload_len) ||
 	    (skb->ip_summed != CHECKSUM_UNNECESSARY &&
 	     skb->ip_summed != CHECKSUM_PARTIAL))

@@ -60,6 +60,13 @@ static inline void *sroce_pkt_ext(const struct sroce_pkt *pkt, u8 off)
 	return pkt->hdr + off;
 }
 
+/* The immediate data of a packet whose opcode carries it. */
+static inline __be32 sroce_pkt_imm(const struct sroce_pkt *pkt)
+{
+	return ((const struct sroce_immdt *)
+		sroce_pkt_ext(pkt, pkt->op->off_imm))->imm;
+}
+
 int sroce_rx(struct sk_buff *skb);
 rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb);
 

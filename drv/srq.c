@@ -203,8 +203,8 @@ int sroce_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata)
 	return 0;
 }
 
-static void sroce_srq_fill_wqe(struct rxe_recv_wqe *wqe,
-			       const struct ib_recv_wr *wr)
+/* Writes a kernel ULP's receive request into a ring slot (RQ or SRQ). */
+void sroce_recv_wqe_fill(struct rxe_recv_wqe *wqe, const struct ib_recv_wr *wr)
 {
 	u32 length = 0;
 	int i;
@@ -248,7 +248,7 @@ int sroce_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
 			err = -ENOMEM;
 			break;
 		}
-		sroce_srq_fill_wqe(wqe, wr);
+		sroce_recv_wqe_fill(wqe, wr);
 		sroce_queue_advance_producer(&srq->queue);
 	}
 	spin_unlock_irqrestore(&srq->lock, flags);

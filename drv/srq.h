@@ -84,5 +84,6 @@ int sroce_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
 int sroce_srq_pop_wqe(struct sroce_srq *srq, struct rxe_recv_wqe *wqe,
 		      size_t size);
 bool sroce_srq_limit_reached(struct sroce_srq *srq);
+void sroce_recv_wqe_fill(struct rxe_recv_wqe *wqe, const struct ib_recv_wr *wr);
 
 #endif /* _SROCE_SRQ_H */

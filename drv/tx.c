@@ -22,6 +22,7 @@
 #include "qp.h"
 #include "stats.h"
 #include "tx.h"
+#include "udp.h"
 #include "wire.h"
 
 /* Source ports 0xc000..0xffff: a per-QP value for ECMP and RSS spreading. */
@@ -155,7 +156,7 @@ int sroce_tx_begin(struct sroce_dev *sdev, const struct sroce_path *path,
 
 	uh = udp_hdr(skb);
 	uh->source = path->sport;
-	uh->dest = htons(SROCE_UDP_PORT_ROCEV2);
+	uh->dest = htons(SROCE_UDP_PORT);
 	uh->len = htons(udplen);
 	uh->check = 0;
 

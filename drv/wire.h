@@ -19,7 +19,6 @@
 #include <linux/types.h>
 #include <asm/byteorder.h>
 
-#define SROCE_UDP_PORT_ROCEV2	4791
 #define SROCE_PSN_MASK		0xffffffU
 #define SROCE_QPN_MASK		0xffffffU
 #define SROCE_ICRC_SIZE		4

@@ -256,9 +256,7 @@ int sroce_swqe_check_sges(struct sroce_qp *qp, const struct sroce_swqe *w)
 
 	if (w->inl)
 		return 0;
-	if (w->opcode == IB_WR_RDMA_READ ||
-	    w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
-	    w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD)
+	if (sroce_swqe_is_rd(w))
 		access = IB_ACCESS_LOCAL_WRITE;
 	for (i = 0; i < w->num_sge; i++) {
 		if (!w->sge[i].length)

@@ -96,6 +96,14 @@ struct sroce_rwqe {
 	struct rxe_sge sge[SROCE_MAX_SGE_RWQE];
 };
 
+/* A READ or an ATOMIC: answered with data, limited by max_rd_atomic. */
+static inline bool sroce_swqe_is_rd(const struct sroce_swqe *w)
+{
+	return w->opcode == IB_WR_RDMA_READ ||
+	       w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
+	       w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
+}
+
 size_t sroce_swqe_stride(const struct ib_qp_cap *cap);
 int sroce_swqe_fetch(struct sroce_qp *qp, u32 index, struct sroce_swqe *w);
 int sroce_swqe_check_sges(struct sroce_qp *qp, const struct sroce_swqe *w);
