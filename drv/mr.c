@@ -232,18 +232,6 @@ int sroce_mr_copy_piece(void *ctx, void *va, u32 n)
 }
 
 /*
- * Copies @length bytes between @buf and the MR at @iova, a range the
- * caller's sroce_mr_get() checked. Any context; no allocation.
- */
-int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
-		  enum sroce_copy_dir dir)
-{
-	struct sroce_copy_ctx c = { .buf = buf, .dir = dir };
-
-	return sroce_mr_iter(mr, iova, length, sroce_mr_copy_piece, &c);
-}
-
-/*
  * Access flags an MR may carry: remote write and remote atomic need local
  * write (IB spec); zero-based, on-demand paging and anything unknown are
  * refused. Relaxed ordering (the optional range) and the hugetlb hint mean

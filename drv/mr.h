@@ -13,8 +13,9 @@
  *  - sroce_key_get(), sroce_mr_get(): the packet path, any context
  *    (softirq included), lock-free under RCU.
  *  - sroce_key_put()/sroce_mr_put(): whoever got the reference, any context.
- *  - sroce_mr_copy(): the packet path, holding a reference from
- *    sroce_mr_get() that covered the byte range; may run in softirq.
+ *  - sroce_mr_iter() (and sroce_mr_copy_piece() as its callback): the
+ *    packet path, holding a reference from sroce_mr_get() that covered the
+ *    byte range; may run in softirq.
  *
  * Keys: lkey == rkey == index << 8 | key byte. The index (24 bits, never 0)
  * is the slot in the device's key table (restrack/table.h), shared by MRs
@@ -162,8 +163,6 @@ struct sroce_mr *sroce_mr_get(struct sroce_dev *sdev, u32 key,
 			      u64 length, struct sroce_ref **refp);
 int sroce_mr_check(struct sroce_mr *mr, struct ib_pd *pd, int access_needed,
 		   u64 iova, u64 length);
-int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u32 length,
-		  enum sroce_copy_dir dir);
 /* What sroce_mr_copy_piece() copies: @buf advances piece by piece. */
 struct sroce_copy_ctx {
 	void *buf;

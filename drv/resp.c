@@ -344,8 +344,6 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 			       (qp->params.min_rnr_timer & SROCE_AETH_VAL_MASK),
 			       pkt->psn);
 		return;
-	case SROCE_RESP_DROP:
-		return;
 	case SROCE_RESP_INVALID:
 		sroce_resp_nak(qp, SROCE_NAK_INVALID_REQ, pkt->psn);
 		break;

@@ -110,7 +110,6 @@ enum sroce_resp_verdict {
 	SROCE_RESP_INVALID,
 	SROCE_RESP_ACCESS,
 	SROCE_RESP_OP_ERR,
-	SROCE_RESP_DROP,
 };
 
 void sroce_resp_init(struct sroce_qp *qp);
