@@ -171,3 +171,32 @@ pair_rping() {
 		rping -c -a "$peer_addr" -I "$local_addr" -p @PORT@ -C "$count" \
 		-S "$size" -V -v
 }
+
+# pair_run_all DRV RUNS: every line of RUNS ("server-role family cm program
+# size iterations") on a DRV device of this guest, one KTAP line each after the
+# device's own; then the guest goes back to sroce alone, and the test ends.
+pair_run_all() {
+	local drv=$1 runs=$2 nruns i srole fam cm prog size iters
+
+	nruns=$(echo "$runs" | wc -l)
+	ktap_plan $((nruns + 1))
+	if ! pair_dev_up "$drv" "${drv}0"; then
+		for ((i = 0; i < nruns; i++)); do
+			ktap_not_ok "pair run $((i + 1))" "no devices"
+		done
+	else
+		while read -r srole fam cm prog size iters; do
+			if [ "$cm" = rping ]; then
+				pair_rping "$srole" "$fam" "$prog" "$size"
+			else
+				pair_perf "$srole" "$fam" "$cm" "$prog" "$size" \
+					  "$iters"
+			fi
+		done <<<"$runs"
+	fi
+	roce_kill_traffic
+	rdma_links_clear
+	module_loaded rdma_rxe && modprobe -r rdma_rxe
+	sroce_ensure_loaded
+	ktap_finish
+}

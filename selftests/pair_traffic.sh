@@ -32,23 +32,4 @@ if [ -z "${SROCE_ROLE:-}" ] || [ "$SROCE_ROLE" = single ]; then
 	ktap_finish
 fi
 
-nruns=$(echo "$RUNS" | wc -l)
-ktap_plan $((nruns + 1))
-if ! pair_dev_up "$DRV" "${DRV}0"; then
-	for ((i = 0; i < nruns; i++)); do
-		ktap_not_ok "pair run $((i + 1))" "no devices"
-	done
-else
-	while read -r srole fam cm prog size iters; do
-		if [ "$cm" = rping ]; then
-			pair_rping "$srole" "$fam" "$prog" "$size"
-		else
-			pair_perf "$srole" "$fam" "$cm" "$prog" "$size" "$iters"
-		fi
-	done <<<"$RUNS"
-fi
-roce_kill_traffic
-rdma_links_clear
-module_loaded rdma_rxe && modprobe -r rdma_rxe
-sroce_ensure_loaded
-ktap_finish
+pair_run_all "$DRV" "$RUNS"

@@ -79,20 +79,12 @@ plan_runs() {
 nruns=$(plan_runs | wc -l)
 ktap_plan $((nruns + 1))
 
-if [ "${SROCE_TEST_DRIVER:-sroce}" = rxe ] && ! modinfo rdma_rxe >/dev/null 2>&1; then
-	ktap_skip "devices up" "no rdma_rxe module in this kernel"
-	ktap_finish
-fi
-if ! roce_devs_up 2>/tmp/roce_devs_up.err; then
-	sed 's/^/# /' /tmp/roce_devs_up.err
-	ktap_not_ok "two $ROCE_DRIVER devices on a veth pair with RoCE v2 GIDs"
+no_devices() {
 	while read -r p fam cm s; do
 		ktap_not_ok "$p -s $s IPv$fam cm=$cm" "no devices"
 	done < <(plan_runs)
-	roce_devs_down
-	ktap_finish
-fi
-ktap_ok "two $ROCE_DRIVER devices on a veth pair with RoCE v2 GIDs"
+}
+roce_suite_devs_up no_devices
 
 # Iterations: few, less for big messages (TCG is ~50x slower than hardware).
 iters_for() {

@@ -31,20 +31,12 @@ for r in $RUNS; do
 done
 ktap_plan $((nruns + 1))
 
-if [ "${SROCE_TEST_DRIVER:-sroce}" = rxe ] && ! modinfo rdma_rxe >/dev/null 2>&1; then
-	ktap_skip "devices up" "no rdma_rxe module in this kernel"
-	ktap_finish
-fi
-if ! roce_devs_up 2>/tmp/roce_devs_up.err; then
-	sed 's/^/# /' /tmp/roce_devs_up.err
-	ktap_not_ok "two $ROCE_DRIVER devices on a veth pair with RoCE v2 GIDs"
+no_devices() {
 	for ((i = 0; i < nruns; i++)); do
 		ktap_not_ok "pingpong run $i" "no devices"
 	done
-	roce_devs_down
-	ktap_finish
-fi
-ktap_ok "two $ROCE_DRIVER devices on a veth pair with RoCE v2 GIDs"
+}
+roce_suite_devs_up no_devices
 ktap_info "$ROCE_DEV_A: IPv4 GID $ROCE_GID4_A, IPv6 GID $ROCE_GID6_A;" \
 	"$ROCE_DEV_B: IPv4 GID $ROCE_GID4_B, IPv6 GID $ROCE_GID6_B"
 

@@ -217,6 +217,26 @@ roce_devs_up() {
 
 # roce_devs_down: devices, routes and veth gone; the guest left as the
 # other tests expect it (sroce loaded, rdma_rxe not).
+# roce_suite_devs_up NO_DEVICES: the two devices a datapath test runs on,
+# reported as its first KTAP line. Without them, NO_DEVICES prints a failure
+# for each planned run and the test ends; rxe asked for in a kernel without
+# it is a skip.
+roce_suite_devs_up() {
+	if [ "${SROCE_TEST_DRIVER:-sroce}" = rxe ] &&
+	   ! modinfo rdma_rxe >/dev/null 2>&1; then
+		ktap_skip "devices up" "no rdma_rxe module in this kernel"
+		ktap_finish
+	fi
+	if ! roce_devs_up "$ROCE_DRIVER" 2>/tmp/roce_devs_up.err; then
+		sed 's/^/# /' /tmp/roce_devs_up.err
+		ktap_not_ok "two $ROCE_DRIVER devices on a veth pair with RoCE v2 GIDs"
+		"$1"
+		roce_devs_down
+		ktap_finish
+	fi
+	ktap_ok "two $ROCE_DRIVER devices on a veth pair with RoCE v2 GIDs"
+}
+
 roce_devs_down() {
 	roce_kill_traffic
 	rdma_links_clear
