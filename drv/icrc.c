@@ -4,6 +4,7 @@
  * received packet without linearizing it.
  */
 #include <linux/crc32.h>
+#include <linux/highmem.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
@@ -79,10 +80,50 @@ static const struct skb_checksum_ops sroce_icrc_ops = {
 	.combine = sroce_icrc_combine,
 };
 
-/* Folds @len bytes of @skb from @offset into @crc, linear or not. */
+/*
+ * Folds @len bytes of @skb from @offset into @crc, linear or not. A CRC
+ * runs on from where it stopped, so the linear part and the page fragments
+ * are chained in order; only an skb with a fragment list goes through
+ * __skb_checksum(), which checksums each piece from zero and combines.
+ */
 u32 sroce_icrc_skb(const struct sk_buff *skb, int offset, int len, u32 crc)
 {
-	return (__force u32)__skb_checksum(skb, offset, len,
-					   (__force __wsum)crc,
-					   &sroce_icrc_ops);
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	int head = skb_headlen(skb);
+	int i, n, pos;
+
+	if (unlikely(skb_has_frag_list(skb)))
+		return (__force u32)__skb_checksum(skb, offset, len,
+						   (__force __wsum)crc,
+						   &sroce_icrc_ops);
+	if (offset < head) {
+		n = min(len, head - offset);
+		crc = crc32_le(crc, skb->data + offset, n);
+		offset += n;
+		len -= n;
+	}
+	pos = head;
+	for (i = 0; len > 0 && i < sh->nr_frags; i++) {
+		const skb_frag_t *frag = &sh->frags[i];
+		int size = skb_frag_size(frag);
+		u32 p_off, p_len, copied;
+		struct page *p;
+		u8 *va;
+
+		if (offset >= pos + size) {
+			pos += size;
+			continue;
+		}
+		n = min(len, pos + size - offset);
+		skb_frag_foreach_page(frag, skb_frag_off(frag) + offset - pos,
+				      n, p, p_off, p_len, copied) {
+			va = kmap_local_page(p);
+			crc = crc32_le(crc, va + p_off, p_len);
+			kunmap_local(va);
+		}
+		offset += n;
+		len -= n;
+		pos += size;
+	}
+	return crc;
 }

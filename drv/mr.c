@@ -153,6 +153,20 @@ int sroce_mr_check(struct sroce_mr *mr, struct ib_pd *pd, int access_needed,
 	return 0;
 }
 
+/*
+ * The page of a user MR holding byte @offset (counted from the start of
+ * the first page), and in @n how many of the @length bytes from there it
+ * holds; NULL past the end.
+ */
+static struct page *sroce_mr_user_page(const struct sroce_mr *mr, u64 offset,
+				       u32 length, unsigned int *n)
+{
+	if ((offset >> PAGE_SHIFT) >= mr->npages)
+		return NULL;
+	*n = min_t(u64, length, PAGE_SIZE - offset_in_page(offset));
+	return mr->pages[offset >> PAGE_SHIFT];
+}
+
 /**
  * sroce_mr_iter() - walk the bytes of an MR range, a page at a time
  * @mr: the MR, held by the caller (sroce_mr_get() checked the range).
@@ -183,10 +197,9 @@ int sroce_mr_iter(struct sroce_mr *mr, u64 iova, u32 length,
 	case SROCE_MR_USER:
 		offset = iova - mr->iova + mr->page_offset;
 		while (length) {
-			n = min_t(u64, length, PAGE_SIZE - offset_in_page(offset));
-			if ((offset >> PAGE_SHIFT) >= mr->npages)
+			page = sroce_mr_user_page(mr, offset, length, &n);
+			if (!page)
 				return -ERANGE;
-			page = mr->pages[offset >> PAGE_SHIFT];
 			va = kmap_local_page(page);
 			err = fn(ctx, va + offset_in_page(offset), n);
 			kunmap_local(va);
@@ -216,6 +229,47 @@ int sroce_mr_iter(struct sroce_mr *mr, u64 iova, u32 length,
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/**
+ * sroce_mr_iter_pages() - walk the pages behind a user MR range
+ * @mr: the MR, held by the caller (sroce_mr_get() checked the range).
+ * @iova: first byte.
+ * @length: bytes.
+ * @fn: called with each piece as a page, an offset in it and a length; a
+ *	non-zero return stops the walk and is returned.
+ * @ctx: for @fn.
+ *
+ * Returns -EOPNOTSUPP for other MRs: their memory is kernel memory (slab
+ * objects among it), which nothing may take page references on. Any
+ * context; no allocation.
+ */
+int sroce_mr_iter_pages(struct sroce_mr *mr, u64 iova, u32 length,
+			int (*fn)(void *ctx, struct page *page,
+				  unsigned int off, u32 n),
+			void *ctx)
+{
+	struct page *page;
+	unsigned int n;
+	u64 offset;
+	int err;
+
+	if (mr->kind != SROCE_MR_USER)
+		return -EOPNOTSUPP;
+	if (!sroce_mr_covers(mr, iova, length))
+		return -ERANGE;
+	offset = iova - mr->iova + mr->page_offset;
+	while (length) {
+		page = sroce_mr_user_page(mr, offset, length, &n);
+		if (!page)
+			return -ERANGE;
+		err = fn(ctx, page, offset_in_page(offset), n);
+		if (err)
+			return err;
+		offset += n;
+		length -= n;
+	}
+	return 0;
 }
 
 /* sroce_mr_iter() piece callback: copies to or from ctx's buffer. */

@@ -13,9 +13,10 @@
  *  - sroce_key_get(), sroce_mr_get(): the packet path, any context
  *    (softirq included), lock-free under RCU.
  *  - sroce_key_put()/sroce_mr_put(): whoever got the reference, any context.
- *  - sroce_mr_iter() (and sroce_mr_copy_piece() as its callback): the
- *    packet path, holding a reference from sroce_mr_get() that covered the
- *    byte range; may run in softirq.
+ *  - sroce_mr_iter() (and sroce_mr_copy_piece() as its callback) and
+ *    sroce_mr_iter_pages() (user MRs, for zero-copy frames): the packet
+ *    path, holding a reference from sroce_mr_get() that covered the byte
+ *    range; may run in softirq.
  *
  * Keys: lkey == rkey == index << 8 | key byte. The index (24 bits, never 0)
  * is the slot in the device's key table (restrack/table.h), shared by MRs
@@ -170,6 +171,10 @@ struct sroce_copy_ctx {
 };
 
 int sroce_mr_copy_piece(void *ctx, void *va, u32 n);
+int sroce_mr_iter_pages(struct sroce_mr *mr, u64 iova, u32 length,
+			int (*fn)(void *ctx, struct page *page,
+				  unsigned int off, u32 n),
+			void *ctx);
 int sroce_mr_iter(struct sroce_mr *mr, u64 iova, u32 length,
 		  int (*fn)(void *ctx, void *va, u32 n), void *ctx);
 

@@ -370,80 +370,51 @@ static u32 sroce_req_npkts(const struct sroce_swqe *w, u32 mtu)
 	}
 }
 
-/*
- * Sends packet req->send_pkt of @w: a SEND or WRITE packet, a READ request
- * for what is still missing of the read, or an atomic. Returns 0 or a
- * negative error; a local protection failure marks @w as failed.
- */
-static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
+/* What one request packet carries, decided before it is built. */
+struct sroce_req_pkt {
+	const struct sroce_opinfo *info;
+	u8 opcode;
+	bool last;
+	bool ackreq;
+	u32 off;
+	u32 paylen;
+};
+
+/* Builds @p of @w into @txb: headers, ICRC over them, payload. */
+static int sroce_req_build(struct sroce_qp *qp, const struct sroce_swqe *w,
+			   const struct sroce_req_pkt *p, bool zcopy,
+			   struct sroce_txb *txb)
 {
 	struct sroce_dev *sdev = sroce_qp_dev(qp);
-	struct sroce_req *req = &qp->req;
-	const struct sroce_opinfo *info;
+	const struct sroce_opinfo *info = p->info;
 	bool ud = qp->ibqp.qp_type == IB_QPT_UD ||
 		  qp->ibqp.qp_type == IB_QPT_GSI;
-	u32 k = req->send_pkt, off, paylen, dqpn;
-	struct sroce_txb txb;
-	bool first, last, ackreq;
-	u8 opcode;
+	const struct sroce_path *path = ud ? &w->ud.path : &qp->path;
+	u32 dqpn;
 	int err;
 
-	switch (w->opcode) {
-	case IB_WR_RDMA_READ:
-		opcode = SROCE_OP_READ_REQUEST;
-		paylen = 0;
-		first = true;
-		last = true;
-		break;
-	case IB_WR_ATOMIC_CMP_AND_SWP:
-		opcode = SROCE_OP_CMP_SWAP;
-		paylen = 0;
-		first = true;
-		last = true;
-		break;
-	case IB_WR_ATOMIC_FETCH_AND_ADD:
-		opcode = SROCE_OP_FETCH_ADD;
-		paylen = 0;
-		first = true;
-		last = true;
-		break;
-	default:
-		first = k == 0;
-		last = k + 1 >= w->npkts;
-		opcode = sroce_req_opcode(qp, w, first, last);
-		paylen = min(req->mtu, w->length - k * req->mtu);
-		break;
-	}
-	info = sroce_op(opcode);
-	off = k * req->mtu;
-
-	err = sroce_tx_begin(sdev, ud ? &w->ud.path : &qp->path, info->hdr_len,
-			     paylen, &txb);
+	if (zcopy)
+		err = sroce_tx_begin_zcopy(sdev, path, info->hdr_len,
+					   p->paylen, txb);
+	else
+		err = sroce_tx_begin(sdev, path, info->hdr_len, p->paylen, txb);
 	if (err)
 		return err;
 
-	ackreq = false;
-	if (qp->ibqp.qp_type == IB_QPT_RC) {
-		ackreq = last || info->flags & (SROCE_OPF_READ |
-						SROCE_OPF_ATOMIC) ||
-			 ++req->noack >= SROCE_REQ_ACK_EVERY;
-		if (ackreq)
-			req->noack = 0;
-	}
 	dqpn = ud ? w->ud.qpn : qp->params.dest_qpn;
-	sroce_bth_set(txb.hdr, opcode,
-		      last && (w->send_flags & IB_SEND_SOLICITED), 0,
-		      SROCE_DEFAULT_PKEY, dqpn, ackreq, req->psn);
+	sroce_bth_set(txb->hdr, p->opcode,
+		      p->last && (w->send_flags & IB_SEND_SOLICITED), 0,
+		      SROCE_DEFAULT_PKEY, dqpn, p->ackreq, qp->req.psn);
 
 	if (info->off_reth) {
-		struct sroce_reth *reth = txb.hdr + info->off_reth;
+		struct sroce_reth *reth = txb->hdr + info->off_reth;
 
-		reth->va = cpu_to_be64(w->remote_addr + off);
+		reth->va = cpu_to_be64(w->remote_addr + p->off);
 		reth->rkey = cpu_to_be32(w->rkey);
-		reth->len = cpu_to_be32(w->length - off);
+		reth->len = cpu_to_be32(w->length - p->off);
 	}
 	if (info->flags & SROCE_OPF_ATMETH) {
-		struct sroce_atmeth *atm = txb.hdr + info->off_atm;
+		struct sroce_atmeth *atm = txb->hdr + info->off_atm;
 
 		atm->va = cpu_to_be64(w->remote_addr);
 		atm->rkey = cpu_to_be32(w->rkey);
@@ -455,7 +426,7 @@ static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
 		}
 	}
 	if (info->off_deth) {
-		struct sroce_deth *deth = txb.hdr + info->off_deth;
+		struct sroce_deth *deth = txb->hdr + info->off_deth;
 		u32 qkey = w->ud.qkey;
 
 		/* a Q_Key with the high bit set means the QP's own */
@@ -465,22 +436,90 @@ static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
 		deth->sqpn = cpu_to_be32(qp->ibqp.qp_num);
 	}
 	if (info->off_imm)
-		((struct sroce_immdt *)(txb.hdr + info->off_imm))->imm = w->imm;
+		((struct sroce_immdt *)(txb->hdr + info->off_imm))->imm = w->imm;
 	if (info->off_ieth)
-		((struct sroce_ieth *)(txb.hdr + info->off_ieth))->rkey =
+		((struct sroce_ieth *)(txb->hdr + info->off_ieth))->rkey =
 			cpu_to_be32(w->inv_rkey);
-	sroce_tx_seal(&txb);
+	sroce_tx_seal(txb);
 
-	if (paylen) {
-		err = sroce_sge_to_txb(sdev, qp->ibqp.pd, w, off, &txb);
+	if (p->paylen) {
+		err = sroce_sge_to_txb(sdev, qp->ibqp.pd, w, p->off, txb);
 		if (err) {
-			sroce_tx_abort(&txb);
-			w->state = SROCE_SWQE_DONE;
-			w->status = IB_WC_LOC_PROT_ERR;
-			return -EFAULT;
+			sroce_tx_abort(txb);
+			return err;
 		}
 	}
-	sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
+	return 0;
+}
+
+/*
+ * Sends packet req->send_pkt of @w: a SEND or WRITE packet, a READ request
+ * for what is still missing of the read, or an atomic. Returns 0 or a
+ * negative error; a local protection failure marks @w as failed.
+ */
+static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
+{
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	struct sroce_req *req = &qp->req;
+	u32 k = req->send_pkt;
+	struct sroce_req_pkt p;
+	struct sroce_txb txb;
+	bool zcopy;
+	int err;
+
+	switch (w->opcode) {
+	case IB_WR_RDMA_READ:
+		p.opcode = SROCE_OP_READ_REQUEST;
+		p.paylen = 0;
+		p.last = true;
+		break;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+		p.opcode = SROCE_OP_CMP_SWAP;
+		p.paylen = 0;
+		p.last = true;
+		break;
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		p.opcode = SROCE_OP_FETCH_ADD;
+		p.paylen = 0;
+		p.last = true;
+		break;
+	default:
+		p.last = k + 1 >= w->npkts;
+		p.opcode = sroce_req_opcode(qp, w, k == 0, p.last);
+		p.paylen = min(req->mtu, w->length - k * req->mtu);
+		break;
+	}
+	p.info = sroce_op(p.opcode);
+	p.off = k * req->mtu;
+
+	p.ackreq = false;
+	if (qp->ibqp.qp_type == IB_QPT_RC) {
+		p.ackreq = p.last ||
+			   p.info->flags & (SROCE_OPF_READ | SROCE_OPF_ATOMIC) ||
+			   req->noack + 1 >= SROCE_REQ_ACK_EVERY;
+	}
+
+	/*
+	 * An RC request from a user QP's memory goes out without a copy:
+	 * its WQE completes only after the ACK, so the buffer stays put
+	 * while the frame is in flight. Anything that cannot (a kernel MR, too
+	 * many pieces for one skb) is built again by copying.
+	 */
+	zcopy = p.paylen && !w->inl && qp->ibqp.qp_type == IB_QPT_RC &&
+		sroce_queue_is_user(&qp->sq);
+	err = sroce_req_build(qp, w, &p, zcopy, &txb);
+	if (zcopy && (err == -EOPNOTSUPP || err == -EMSGSIZE))
+		err = sroce_req_build(qp, w, &p, false, &txb);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		w->state = SROCE_SWQE_DONE;
+		w->status = IB_WC_LOC_PROT_ERR;
+		return -EFAULT;
+	}
+	if (qp->ibqp.qp_type == IB_QPT_RC)
+		req->noack = p.ackreq ? 0 : req->noack + 1;
+	sroce_stat_add(sdev->stats, SENT_BYTES, p.paylen);
 	/*
 	 * A full queue on the way out (the peer's backlog, behind a veth)
 	 * is back-pressure: the packet is sent again from process context

@@ -2,13 +2,15 @@
 /*
  * sroce: one RoCEv2 frame, built whole and sent on the device's netdev.
  *
- * The frame is one linear skb: the headers are written first so that the
- * ICRC can run over them, then the caller copies the payload straight from
- * the source memory into the skb, folding each chunk into the ICRC as it
- * goes, so the payload is touched once.
+ * The headers are written first so that the ICRC can run over them. The
+ * payload then either is copied straight from the source memory into a
+ * linear skb, each chunk folded into the ICRC as it goes (touched once), or,
+ * for an RC request from a user MR, is attached as page fragments and only
+ * read, for the ICRC (touched once, no copy, no large allocation).
  */
 #include <linux/etherdevice.h>
 #include <linux/hash.h>
+#include <linux/highmem.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netdevice.h>
@@ -117,36 +119,27 @@ static void sroce_put_ip6(struct sk_buff *skb, const struct sroce_path *path,
 	ip6->daddr = path->daddr;
 }
 
-/**
- * sroce_tx_begin() - allocate a frame and write every header but the
- *	transport ones
- * @sdev: the sending device.
- * @path: where it goes.
- * @hdr_len: bytes of transport headers (BTH and extensions).
- * @paylen: payload bytes (pad and ICRC are added here).
- * @txb: filled in; the caller writes txb->hdr, then calls sroce_tx_seal().
- *
- * Returns 0 or -ENOMEM. Any context.
- */
-int sroce_tx_begin(struct sroce_dev *sdev, const struct sroce_path *path,
-		   u32 hdr_len, u32 paylen, struct sroce_txb *txb)
+static int sroce_tx_alloc(struct sroce_dev *sdev,
+			  const struct sroce_path *path, u32 hdr_len,
+			  u32 paylen, bool zcopy, struct sroce_txb *txb)
 {
 	struct net_device *ndev = sdev->ndev;
 	unsigned int l3 = sroce_l3_len(path->ipv6);
 	unsigned int pad = -paylen & 3;
 	unsigned int udplen = sizeof(struct udphdr) + hdr_len + paylen + pad +
 			      SROCE_ICRC_SIZE;
+	unsigned int linear = zcopy ? l3 + sizeof(struct udphdr) + hdr_len :
+				      l3 + udplen;
 	unsigned int hroom = LL_RESERVED_SPACE(ndev);
 	struct sk_buff *skb;
 	struct udphdr *uh;
 
-	skb = alloc_skb(hroom + l3 + udplen + ndev->needed_tailroom,
-			GFP_ATOMIC);
+	skb = alloc_skb(hroom + linear + ndev->needed_tailroom, GFP_ATOMIC);
 	if (unlikely(!skb))
 		return -ENOMEM;
 	skb_reserve(skb, hroom);
 	skb_reset_network_header(skb);
-	skb_put(skb, l3 + udplen);
+	skb_put(skb, linear);
 	skb_set_transport_header(skb, l3);
 
 	if (path->ipv6)
@@ -164,12 +157,117 @@ int sroce_tx_begin(struct sroce_dev *sdev, const struct sroce_path *path,
 	ether_addr_copy(txb->dmac, path->dmac);
 	txb->hdr = uh + 1;
 	txb->hdr_len = hdr_len;
-	txb->payload = txb->hdr + hdr_len;
 	txb->paylen = paylen;
+	txb->zcopy = zcopy;
 	memset(txb->hdr, 0, hdr_len);
-	/* the pad is zeros, and the ICRC covers it */
-	memset(txb->payload + paylen, 0, pad);
+	if (zcopy) {
+		txb->payload = NULL;
+	} else {
+		txb->payload = txb->hdr + hdr_len;
+		/* the pad is zeros, and the ICRC covers it */
+		memset(txb->payload + paylen, 0, pad);
+	}
 	txb->crc = 0;
+	return 0;
+}
+
+/**
+ * sroce_tx_begin() - allocate a frame and write every header but the
+ *	transport ones
+ * @sdev: the sending device.
+ * @path: where it goes.
+ * @hdr_len: bytes of transport headers (BTH and extensions).
+ * @paylen: payload bytes (pad and ICRC are added here).
+ * @txb: filled in; the caller writes txb->hdr, then calls sroce_tx_seal().
+ *
+ * Returns 0 or -ENOMEM. Any context.
+ */
+int sroce_tx_begin(struct sroce_dev *sdev, const struct sroce_path *path,
+		   u32 hdr_len, u32 paylen, struct sroce_txb *txb)
+{
+	return sroce_tx_alloc(sdev, path, hdr_len, paylen, false, txb);
+}
+
+/**
+ * sroce_tx_begin_zcopy() - sroce_tx_begin() for a payload that
+ *	sroce_txb_add_page() attaches by reference
+ * @sdev: the sending device.
+ * @path: where it goes.
+ * @hdr_len: bytes of transport headers (BTH and extensions).
+ * @paylen: payload bytes (pad and ICRC are added by sroce_tx_xmit()).
+ * @txb: filled in, as by sroce_tx_begin(); the skb holds only the headers.
+ *
+ * Only for memory that stays put while the frame is in flight: the pinned
+ * pages of a user MR that an RC request reads (the verbs contract leaves
+ * that buffer to the device until the WQE completes, which is after the
+ * ACK). If the owner writes it anyway, the frame's ICRC no longer matches,
+ * the receiver drops it and the retransmission reads it again.
+ */
+int sroce_tx_begin_zcopy(struct sroce_dev *sdev,
+			 const struct sroce_path *path, u32 hdr_len,
+			 u32 paylen, struct sroce_txb *txb)
+{
+	return sroce_tx_alloc(sdev, path, hdr_len, paylen, true, txb);
+}
+
+/**
+ * sroce_txb_add_page() - attach payload to a zero-copy frame, folding it
+ *	into the ICRC
+ * @txb: the frame, from sroce_tx_begin_zcopy() and sroce_tx_seal().
+ * @page: the page the bytes are in; gets a reference for the skb.
+ * @off: where they start in @page.
+ * @n: how many (no further than the end of @page).
+ *
+ * Returns 0, or -EMSGSIZE when the skb has no fragment slot left (one is
+ * kept for the ICRC); the caller then builds the frame by copying.
+ */
+int sroce_txb_add_page(struct sroce_txb *txb, struct page *page,
+		       unsigned int off, u32 n)
+{
+	struct sk_buff *skb = txb->skb;
+	int i = skb_shinfo(skb)->nr_frags;
+	void *va;
+
+	if (i && skb_can_coalesce(skb, i, page, off)) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], n);
+	} else {
+		if (i >= MAX_SKB_FRAGS - 1)
+			return -EMSGSIZE;
+		get_page(page);
+		skb_fill_page_desc_noacc(skb, i, page, off, n);
+	}
+	skb->len += n;
+	skb->data_len += n;
+	skb->truesize += n;
+
+	va = kmap_local_page(page);
+	txb->crc = crc32_le(txb->crc, va + off, n);
+	kunmap_local(va);
+	return 0;
+}
+
+/* Pad and ICRC of a zero-copy frame: a fragment of their own, at the end. */
+static int sroce_txb_trailer(struct sroce_txb *txb, unsigned int pad)
+{
+	struct sk_buff *skb = txb->skb;
+	unsigned int len = pad + SROCE_ICRC_SIZE;
+	struct page *page;
+	u8 *va;
+
+	va = netdev_alloc_frag(len);
+	if (unlikely(!va))
+		return -ENOMEM;
+	memset(va, 0, pad);
+	txb->crc = crc32_le(txb->crc, va, pad);
+	put_unaligned_le32(~txb->crc, va + pad);
+	page = virt_to_head_page(va);
+	skb_fill_page_desc(skb, skb_shinfo(skb)->nr_frags, page,
+			   va - (u8 *)page_address(page), len);
+	skb->len += len;
+	skb->data_len += len;
+	skb->truesize += len;
+	/* the payload is user memory: whoever must not see it change copies */
+	skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
 	return 0;
 }
 
@@ -220,9 +318,18 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 	u32 crc = txb->crc;
 	int err;
 
-	if (pad)
-		crc = crc32_le(crc, txb->payload + txb->paylen, pad);
-	put_unaligned_le32(~crc, txb->payload + txb->paylen + pad);
+	if (txb->zcopy) {
+		err = sroce_txb_trailer(txb, pad);
+		if (unlikely(err)) {
+			sroce_tx_abort(txb);
+			sroce_stat_inc(sdev->stats, TX_DROP);
+			return err;
+		}
+	} else {
+		if (pad)
+			crc = crc32_le(crc, txb->payload + txb->paylen, pad);
+		put_unaligned_le32(~crc, txb->payload + txb->paylen + pad);
+	}
 
 	if (ipv6) {
 		struct udphdr *uh = udp_hdr(skb);

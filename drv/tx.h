@@ -15,6 +15,8 @@
  *  - sroce_tx_begin() → fill the transport headers → sroce_tx_seal() →
  *    copy the payload, folding it into txb->crc → sroce_tx_xmit(): the
  *    requester, responder and completer, under their QP lock.
+ *    For an RC request from user memory: sroce_tx_begin_zcopy() → headers
+ *    → sroce_tx_seal() → sroce_txb_add_page() per piece → sroce_tx_xmit().
  *  - sroce_tx_abort(): instead of sroce_tx_xmit() when the payload copy
  *    failed.
  */
@@ -56,11 +58,12 @@ struct sroce_path {
  * struct sroce_txb - a packet under construction
  * @skb: the packet; headers up to the payload are in place.
  * @hdr: the transport headers (BTH first), zeroed, for the caller to fill.
- * @payload: where @paylen bytes of payload go.
+ * @payload: where @paylen bytes of payload go; NULL for a zero-copy frame.
  * @paylen: payload bytes, without pad.
  * @crc: the running ICRC; sroce_tx_seal() covers the headers, the payload
  *	copy must fold its bytes in (crc32_le), in order.
  * @dmac: the next hop, from the path.
+ * @zcopy: the payload is attached by sroce_txb_add_page(), not copied.
  */
 struct sroce_txb {
 	struct sk_buff *skb;
@@ -70,6 +73,7 @@ struct sroce_txb {
 	u32 hdr_len;
 	u32 paylen;
 	u32 crc;
+	bool zcopy;
 };
 
 void sroce_path_from_av(struct sroce_path *path, const struct sroce_av *av,
@@ -79,6 +83,11 @@ int sroce_path_from_rxe_av(struct sroce_path *path, const struct rxe_av *av,
 
 int sroce_tx_begin(struct sroce_dev *sdev, const struct sroce_path *path,
 		   u32 hdr_len, u32 paylen, struct sroce_txb *txb);
+int sroce_tx_begin_zcopy(struct sroce_dev *sdev,
+			 const struct sroce_path *path, u32 hdr_len,
+			 u32 paylen, struct sroce_txb *txb);
+int sroce_txb_add_page(struct sroce_txb *txb, struct page *page,
+		       unsigned int off, u32 n);
 void sroce_tx_seal(struct sroce_txb *txb);
 int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb);
 void sroce_tx_abort(struct sroce_txb *txb);

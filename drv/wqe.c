@@ -208,14 +208,20 @@ int sroce_rwqe_copy(struct sroce_rwqe *dst, const struct rxe_recv_wqe *src,
 	return 0;
 }
 
+typedef int (*sroce_page_fn)(void *ctx, struct page *page, unsigned int off,
+			     u32 n);
+
 /*
- * Walks [offset, offset + len) of an SGE list, calling @fn on each MR piece.
- * Every SGE's lkey is looked up and checked for @access.
+ * Walks [offset, offset + len) of an SGE list, calling @fn on each MR piece
+ * mapped at a kernel address, or with @page_fn set, @page_fn on each page
+ * piece (user MRs only). Every SGE's lkey is looked up and checked for
+ * @access.
  */
 static int sroce_sge_walk(struct sroce_dev *sdev, struct ib_pd *pd,
 			  const struct rxe_sge *sge, u32 num_sge, u32 offset,
 			  u32 len, int access,
-			  int (*fn)(void *ctx, void *va, u32 n), void *ctx)
+			  int (*fn)(void *ctx, void *va, u32 n),
+			  sroce_page_fn page_fn, void *ctx)
 {
 	struct sroce_ref *ref;
 	struct sroce_mr *mr;
@@ -232,7 +238,12 @@ static int sroce_sge_walk(struct sroce_dev *sdev, struct ib_pd *pd,
 				  sge[i].addr + offset, n, &ref);
 		if (IS_ERR(mr))
 			return PTR_ERR(mr);
-		err = sroce_mr_iter(mr, sge[i].addr + offset, n, fn, ctx);
+		if (page_fn)
+			err = sroce_mr_iter_pages(mr, sge[i].addr + offset, n,
+						  page_fn, ctx);
+		else
+			err = sroce_mr_iter(mr, sge[i].addr + offset, n, fn,
+					    ctx);
 		sroce_mr_put(ref);
 		if (err)
 			return err;
@@ -286,9 +297,19 @@ static int sroce_piece_to_txb(void *ctx, void *va, u32 n)
 	return 0;
 }
 
+static int sroce_page_to_txb(void *ctx, struct page *page, unsigned int off,
+			     u32 n)
+{
+	struct sroce_txb_ctx *c = ctx;
+
+	return sroce_txb_add_page(c->txb, page, off, n);
+}
+
 /*
  * Fills the payload of @txb from the message of @w at @offset: the one
- * copy of the send side, with the ICRC folded in.
+ * copy of the send side, with the ICRC folded in; for a zero-copy @txb no
+ * copy, the pages attached (-EOPNOTSUPP or -EMSGSIZE: the message cannot
+ * be sent that way, build the frame again by copying).
  */
 int sroce_sge_to_txb(struct sroce_dev *sdev, struct ib_pd *pd,
 		     const struct sroce_swqe *w, u32 offset,
@@ -302,8 +323,12 @@ int sroce_sge_to_txb(struct sroce_dev *sdev, struct ib_pd *pd,
 		return sroce_piece_to_txb(&c, (void *)w->inline_data + offset,
 					  txb->paylen);
 	}
+	if (txb->zcopy)
+		return sroce_sge_walk(sdev, pd, w->sge, w->num_sge, offset,
+				      txb->paylen, 0, NULL, sroce_page_to_txb,
+				      &c);
 	return sroce_sge_walk(sdev, pd, w->sge, w->num_sge, offset,
-			      txb->paylen, 0, sroce_piece_to_txb, &c);
+			      txb->paylen, 0, sroce_piece_to_txb, NULL, &c);
 }
 
 /* Fills the payload of @txb from an MR (read responses). */
@@ -337,7 +362,8 @@ int sroce_sge_from_skb(struct sroce_dev *sdev, struct ib_pd *pd,
 	struct sroce_skb_ctx c = { .skb = skb, .off = skb_off };
 
 	return sroce_sge_walk(sdev, pd, sge, num_sge, offset, len,
-			      IB_ACCESS_LOCAL_WRITE, sroce_piece_from_skb, &c);
+			      IB_ACCESS_LOCAL_WRITE, sroce_piece_from_skb, NULL,
+			      &c);
 }
 
 /* Writes @len payload bytes of @skb at @skb_off into an MR. */
@@ -358,5 +384,5 @@ int sroce_sge_copy(struct sroce_dev *sdev, struct ib_pd *pd,
 
 	return sroce_sge_walk(sdev, pd, sge, num_sge, offset, len,
 			      dir == SROCE_COPY_TO_MR ? IB_ACCESS_LOCAL_WRITE : 0,
-			      sroce_mr_copy_piece, &c);
+			      sroce_mr_copy_piece, NULL, &c);
 }
