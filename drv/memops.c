@@ -185,12 +185,15 @@ static int sroce_bind_mw(struct sroce_qp *qp, const struct sroce_swqe *w)
 			err = -EACCES;
 			goto out_put_mr;
 		}
+		if (!sroce_mr_bind_ref(mr)) {
+			err = -EACCES;
+			goto out_put_mr;
+		}
 	}
 
 	spin_lock_bh(&mw->lock);
 	sroce_mw_unbind_locked(mw);
 	if (mr) {
-		atomic_inc(&mr->num_mw);
 		mw->mr = mr;
 		mw->addr = w->mem.addr;
 		mw->length = w->mem.length;

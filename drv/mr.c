@@ -589,7 +589,13 @@ int sroce_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 {
 	struct sroce_mr *mr = to_smr(ibmr);
 
-	if (atomic_read(&mr->num_mw))
+	/*
+	 * Windows bound to the MR keep it: refuse. Marking it dead in the
+	 * same step closes the gap to the unpublication below, where a bind
+	 * still holding a reference from before could otherwise bind a window
+	 * to an MR about to be freed (sroce_mr_bind_ref() refuses a dead MR).
+	 */
+	if (atomic_cmpxchg(&mr->num_mw, 0, SROCE_MR_DEAD) != 0)
 		return -EBUSY;
 	if (mr->ref)
 		sroce_key_unpublish(mr->sdev, &mr->keyed, mr->ref);

@@ -35,6 +35,7 @@
 #define _SROCE_MR_H
 
 #include <linux/bits.h>
+#include <linux/limits.h>
 #include <rdma/ib_umem.h>
 #include <rdma/ib_verbs.h>
 
@@ -100,7 +101,8 @@ enum sroce_mr_state {
  * @length: bytes in the region (unbounded for DMA MRs; for fast-reg MRs
  *	set from ibmr.length by the fast registration).
  * @num_mw: memory windows bound to the MR (bound and unbound by the packet
- *	path); dereg_mr refuses with -EBUSY while any are.
+ *	path); dereg_mr refuses with -EBUSY while any are, and otherwise sets
+ *	it to SROCE_MR_DEAD, after which no window can be bound to the MR.
  * @umem: user MRs: the pinned memory.
  * @pages: user MRs: the pinned pages, one per PAGE_SIZE, in order, so that
  *	the byte at @iova + n lives in page (offset + n) >> PAGE_SHIFT where
@@ -133,6 +135,16 @@ struct sroce_mr {
 	u32 fr_max;
 	u32 fr_npages;
 };
+
+/* @num_mw of an MR that dereg_mr is destroying */
+#define SROCE_MR_DEAD	INT_MIN
+
+/* A window is being bound to @mr: false if the MR is being destroyed. */
+static inline bool sroce_mr_bind_ref(struct sroce_mr *mr)
+{
+	return atomic_fetch_add_unless(&mr->num_mw, 1, SROCE_MR_DEAD) !=
+	       SROCE_MR_DEAD;
+}
 
 static inline struct sroce_mr *to_smr(struct ib_mr *ibmr)
 {
