@@ -119,6 +119,49 @@ static void sroce_put_ip6(struct sk_buff *skb, const struct sroce_path *path,
 	ip6->daddr = path->daddr;
 }
 
+/* Pad (up to 3 bytes) and ICRC of a zero-copy frame. */
+#define SROCE_TX_TRAILER_MAX	(3 + SROCE_ICRC_SIZE)
+
+/*
+ * The skb for a frame of @linear bytes from the network header on. A head
+ * that fits a page comes from the per-CPU page fragment cache (no slab
+ * allocation, nothing zeroed); for a zero-copy frame that fragment also
+ * holds, past the head's end, the trailer sroce_txb_trailer() fills.
+ */
+static struct sk_buff *sroce_tx_skb(struct net_device *ndev,
+				    unsigned int linear, bool zcopy,
+				    u8 **trailer)
+{
+	unsigned int hroom = LL_RESERVED_SPACE(ndev);
+	unsigned int head = SKB_DATA_ALIGN(hroom + linear +
+					   ndev->needed_tailroom) +
+			    SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	unsigned int extra = zcopy ? SROCE_TX_TRAILER_MAX : 0;
+	struct sk_buff *skb;
+	u8 *data;
+
+	*trailer = NULL;
+	if (head + extra > PAGE_SIZE) {
+		skb = alloc_skb(hroom + linear + ndev->needed_tailroom,
+				GFP_ATOMIC);
+		goto out;
+	}
+	data = netdev_alloc_frag(head + extra);
+	if (unlikely(!data))
+		return NULL;
+	skb = build_skb(data, head);
+	if (unlikely(!skb)) {
+		skb_free_frag(data);
+		return NULL;
+	}
+	if (zcopy)
+		*trailer = data + head;
+out:
+	if (likely(skb))
+		skb_reserve(skb, hroom);
+	return skb;
+}
+
 static int sroce_tx_alloc(struct sroce_dev *sdev,
 			  const struct sroce_path *path, u32 hdr_len,
 			  u32 paylen, bool zcopy, struct sroce_txb *txb)
@@ -130,14 +173,12 @@ static int sroce_tx_alloc(struct sroce_dev *sdev,
 			      SROCE_ICRC_SIZE;
 	unsigned int linear = zcopy ? l3 + sizeof(struct udphdr) + hdr_len :
 				      l3 + udplen;
-	unsigned int hroom = LL_RESERVED_SPACE(ndev);
 	struct sk_buff *skb;
 	struct udphdr *uh;
 
-	skb = alloc_skb(hroom + linear + ndev->needed_tailroom, GFP_ATOMIC);
+	skb = sroce_tx_skb(ndev, linear, zcopy, &txb->trailer);
 	if (unlikely(!skb))
 		return -ENOMEM;
-	skb_reserve(skb, hroom);
 	skb_reset_network_header(skb);
 	skb_put(skb, linear);
 	skb_set_transport_header(skb, l3);
@@ -252,11 +293,16 @@ static int sroce_txb_trailer(struct sroce_txb *txb, unsigned int pad)
 	struct sk_buff *skb = txb->skb;
 	unsigned int len = pad + SROCE_ICRC_SIZE;
 	struct page *page;
-	u8 *va;
+	u8 *va = txb->trailer;
 
-	va = netdev_alloc_frag(len);
-	if (unlikely(!va))
-		return -ENOMEM;
+	if (va) {
+		/* the head's fragment: the skb frees the head, this a frag */
+		get_page(virt_to_head_page(va));
+	} else {
+		va = netdev_alloc_frag(len);
+		if (unlikely(!va))
+			return -ENOMEM;
+	}
 	memset(va, 0, pad);
 	txb->crc = crc32_le(txb->crc, va, pad);
 	put_unaligned_le32(~txb->crc, va + pad);

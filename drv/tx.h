@@ -64,6 +64,8 @@ struct sroce_path {
  *	copy must fold its bytes in (crc32_le), in order.
  * @dmac: the next hop, from the path.
  * @zcopy: the payload is attached by sroce_txb_add_page(), not copied.
+ * @trailer: zero-copy frames: room for pad and ICRC next to the head, in
+ *	its page fragment; NULL when the head is not one.
  */
 struct sroce_txb {
 	struct sk_buff *skb;
@@ -74,6 +76,7 @@ struct sroce_txb {
 	u32 paylen;
 	u32 crc;
 	bool zcopy;
+	u8 *trailer;
 };
 
 void sroce_path_from_av(struct sroce_path *path, const struct sroce_av *av,
