@@ -36,7 +36,7 @@
 #define GUARD		0x5a
 #define CQ_DEPTH	256
 #define WR_DEPTH	64
-#define MAX_SEGS	8
+#define MAX_SEGS	24
 #define WAIT_MS		30000		/* TCG is slow: generous */
 #define QUIET_MS	300		/* "no completion comes" */
 #define IMM		0x1234abcdu
@@ -1415,12 +1415,14 @@ static const char *wr_name(int op)
 static void add_xfer(enum ibv_qp_type type, int op, uint32_t len, int nsge,
 		     int fam)
 {
-	char name[96];
+	char name[96], sges[16] = "";
 	struct test *t;
 
+	if (nsge > 1)
+		snprintf(sges, sizeof(sges), " %d SGEs", nsge);
 	snprintf(name, sizeof(name), "%s %s %u B%s%s",
-		 type == IBV_QPT_UC ? "UC" : "RC", wr_name(op), len,
-		 nsge > 1 ? " multi-SGE" : "", fam == 6 ? " IPv6" : "");
+		 type == IBV_QPT_UC ? "UC" : "RC", wr_name(op), len, sges,
+		 fam == 6 ? " IPv6" : "");
 	t = add(name, t_xfer);
 	t->type = type;
 	t->op = op;
@@ -1461,6 +1463,8 @@ static void build_tests(void)
 		for (j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
 			add_xfer(IBV_QPT_RC, ops[i], sizes[j], 1, 4);
 		add_xfer(IBV_QPT_RC, ops[i], 10000, 4, 4);
+		/* more pieces in one packet than an skb has fragments */
+		add_xfer(IBV_QPT_RC, ops[i], path_mtu, MAX_SEGS, 4);
 	}
 	add_xfer(IBV_QPT_RC, IBV_WR_SEND, 0, 1, 4);
 	add_xfer(IBV_QPT_RC, IBV_WR_RDMA_WRITE_WITH_IMM, 0, 1, 4);
