@@ -17,14 +17,12 @@ set -uo pipefail
 [ $# -eq 7 ] || { echo "usage: $0 MTU TEST SIZE ITERS ROUNDS A B" >&2; exit 2; }
 MTU=$1 TEST=$2 SIZE=$3 ITERS=$4 ROUNDS=$5
 
-rn_net_up || exit 1
-ip link set "$VETH_A" mtu "$MTU" && ip link set "$VETH_B" mtu "$MTU" || exit 1
-rn_neigh_pin || exit 1
+rn_net_up && rn_set_mtu "$MTU" || exit 1
 modprobe sroce && rmmod sroce || exit 1
 
 # run_one DRIVER ROUND
 run_one() {
-	local drv=$1 type=sroce value=fail srv
+	local drv=$1 type=sroce value=fail
 
 	if [ "$drv" = rxe ]; then
 		type=rxe
@@ -32,20 +30,14 @@ run_one() {
 	else
 		insmod "$drv" || return
 	fi
-	if rn_devs_add "$type" "${type}0" "${type}1"; then
-		timeout 120 "$TEST" -d "${type}1" -x "$RN_GID_B" -F -s "$SIZE" -n "$ITERS" \
-			>/tmp/ab.server.log 2>&1 &
-		srv=$!
-		sleep 2
-		if timeout 120 "$TEST" -d "${type}0" -x "$RN_GID_A" -F -s "$SIZE" -n "$ITERS" \
-			"$IP_B" >/tmp/ab.client.log 2>&1; then
-			value=$(awk -v s="$SIZE" '$1 == s { print $4 }' /tmp/ab.client.log | tail -n 1)
-		fi
-		wait "$srv"
+	if rn_devs_add "$type" "${type}0" "${type}1" &&
+		rn_perftest "${type}0" "${type}1" "$TEST" "$SIZE" "$ITERS" /tmp/ab; then
+		value=$(rn_bw_avg "$SIZE" /tmp/ab.client.log)
 	fi
 	echo "ab-result name=$drv round=$2 value=${value:-fail}"
 	rdma_links_clear
-	if [ "$type" = rxe ]; then modprobe -r rdma_rxe; else rmmod sroce; fi
+	# rmmod, not modprobe -r: the UDP tunnel modules stay for the next insmod
+	if [ "$type" = rxe ]; then rmmod rdma_rxe; else rmmod sroce; fi
 }
 
 for r in $(seq "$ROUNDS"); do

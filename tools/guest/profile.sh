@@ -25,30 +25,16 @@ rxe) MODULE=rdma_rxe ;;
 esac
 OUT=${SROCE_OUT:-/tmp}
 
-rn_net_up || exit 1
-ip link set "$VETH_A" mtu "$MTU" && ip link set "$VETH_B" mtu "$MTU" || exit 1
-rn_neigh_pin || exit 1
+rn_net_up && rn_set_mtu "$MTU" || exit 1
 modprobe "$MODULE" || exit 1
 rn_devs_add "$DRIVER" "${DRIVER}0" "${DRIVER}1" || exit 1
 
-# run_pair [PREFIX...]: server on device 1, client (after PREFIX) on device 0
-run_pair() {
-	local srv rc
-
-	timeout 120 "$TEST" -d "${DRIVER}1" -x "$RN_GID_B" -F -s "$SIZE" -n "$ITERS" \
-		>"$OUT/server.log" 2>&1 &
-	srv=$!
-	sleep 2
-	timeout 120 "$@" "$TEST" -d "${DRIVER}0" -x "$RN_GID_A" -F -s "$SIZE" \
-		-n "$ITERS" "$IP_B" >"$OUT/client.log" 2>&1
-	rc=$?
-	wait "$srv"
-	return $rc
-}
-
-run_pair || { cat "$OUT/client.log"; exit 1; }
-run_pair perf record -q -a -g -o /tmp/perf.data -- || { cat "$OUT/client.log"; exit 1; }
+log=$OUT/perftest
+rn_perftest "${DRIVER}0" "${DRIVER}1" "$TEST" "$SIZE" "$ITERS" "$log" ||
+	{ cat "$log.client.log"; exit 1; }
+rn_perftest "${DRIVER}0" "${DRIVER}1" "$TEST" "$SIZE" "$ITERS" "$log" \
+	perf record -q -a -g -o /tmp/perf.data -- || { cat "$log.client.log"; exit 1; }
 cp /tmp/perf.data "$OUT/perf.data" && cat /proc/kallsyms >"$OUT/kallsyms" || exit 1
 echo "profile-result driver=$DRIVER mtu=$MTU test=$TEST size=$SIZE" \
-	"$(awk -v s="$SIZE" '$1 == s { print "bw_avg_mib=" $4 }' "$OUT/client.log" | tail -n 1)"
+	"bw_avg_mib=$(rn_bw_avg "$SIZE" "$log.client.log")"
 rdma_links_clear

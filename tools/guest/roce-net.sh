@@ -94,3 +94,32 @@ rn_devs_add() {
 rn_active_mtu() {
 	ibv_devinfo -d "$1" 2>/dev/null | sed -n 's/.*active_mtu:[[:space:]]*\([0-9]*\).*/\1/p' | head -n 1
 }
+
+# rn_set_mtu MTU: both veth ends at MTU, neighbours pinned again.
+rn_set_mtu() {
+	ip link set "$VETH_A" mtu "$1" && ip link set "$VETH_B" mtu "$1" && rn_neigh_pin
+}
+
+# rn_perftest DEV_A DEV_B TEST SIZE ITERS LOG [CMD...]: a perftest pair,
+# the server on DEV_B, then the client on DEV_A (run under CMD, a profiler
+# say), each bounded by 120 s; logs in LOG.server.log and LOG.client.log.
+# Returns the client's exit status.
+rn_perftest() {
+	local a=$1 b=$2 test=$3 size=$4 iters=$5 log=$6 srv rc
+
+	shift 6
+	timeout 120 "$test" -d "$b" -x "$RN_GID_B" -F -s "$size" -n "$iters" \
+		>"$log.server.log" 2>&1 &
+	srv=$!
+	sleep 2
+	timeout 120 "$@" "$test" -d "$a" -x "$RN_GID_A" -F -s "$size" -n "$iters" \
+		"$IP_B" >"$log.client.log" 2>&1
+	rc=$?
+	wait "$srv"
+	return $rc
+}
+
+# rn_bw_avg SIZE LOG: the "BW average" of a perftest bandwidth client's log.
+rn_bw_avg() {
+	awk -v s="$1" '$1 == s { print $4 }' "$2" | tail -n 1
+}
