@@ -10,6 +10,7 @@
 #include <linux/udp.h>
 #include <net/checksum.h>
 
+#include "crc32.h"
 #include "icrc.h"
 #include "wire.h"
 
@@ -65,7 +66,7 @@ u32 sroce_icrc_headers(const void *l3, bool ipv6, const void *udp,
 
 static __wsum sroce_icrc_update(const void *buf, int len, __wsum crc)
 {
-	return (__force __wsum)crc32_le((__force u32)crc, buf, len);
+	return (__force __wsum)sroce_crc32((__force u32)crc, buf, len);
 }
 
 static __wsum sroce_icrc_combine(__wsum crc1, __wsum crc2, int offset,
@@ -98,7 +99,7 @@ u32 sroce_icrc_skb(const struct sk_buff *skb, int offset, int len, u32 crc)
 						   &sroce_icrc_ops);
 	if (offset < head) {
 		n = min(len, head - offset);
-		crc = crc32_le(crc, skb->data + offset, n);
+		crc = sroce_crc32(crc, skb->data + offset, n);
 		offset += n;
 		len -= n;
 	}
@@ -118,7 +119,7 @@ u32 sroce_icrc_skb(const struct sk_buff *skb, int offset, int len, u32 crc)
 		skb_frag_foreach_page(frag, skb_frag_off(frag) + offset - pos,
 				      n, p, p_off, p_len, copied) {
 			va = kmap_local_page(p);
-			crc = crc32_le(crc, va + p_off, p_len);
+			crc = sroce_crc32(crc, va + p_off, p_len);
 			kunmap_local(va);
 		}
 		offset += n;

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <rdma/rdma_netlink.h>
 
+#include "crc32.h"
 #include "debugfs.h"
 #include "device.h"
 #include "netdev.h"
@@ -25,6 +26,10 @@ static struct rdma_link_ops sroce_link_ops = {
 static int __init sroce_init(void)
 {
 	int err;
+
+	err = sroce_crc32_selftest();
+	if (err)
+		return err;
 
 	/* the packet path reads the table as soon as the socket is open */
 	sroce_opcode_init();

@@ -20,6 +20,7 @@
 #include <asm/unaligned.h>
 
 #include "device.h"
+#include "crc32.h"
 #include "icrc.h"
 #include "qp.h"
 #include "stats.h"
@@ -282,7 +283,7 @@ int sroce_txb_add_page(struct sroce_txb *txb, struct page *page,
 	skb->truesize += n;
 
 	va = kmap_local_page(page);
-	txb->crc = crc32_le(txb->crc, va + off, n);
+	txb->crc = sroce_crc32(txb->crc, va + off, n);
 	kunmap_local(va);
 	return 0;
 }

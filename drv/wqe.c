@@ -3,10 +3,10 @@
  * sroce: copying work requests out of the rings and checking the copies;
  * moving message bytes between local SGE lists and packets.
  */
-#include <linux/crc32.h>
 #include <linux/overflow.h>
 
 #include "ah.h"
+#include "crc32.h"
 #include "qp.h"
 #include "srq.h"
 #include "verbs.h"
@@ -292,7 +292,7 @@ static int sroce_piece_to_txb(void *ctx, void *va, u32 n)
 	void *dst = c->txb->payload + c->off;
 
 	memcpy(dst, va, n);
-	c->txb->crc = crc32_le(c->txb->crc, dst, n);
+	c->txb->crc = sroce_crc32(c->txb->crc, dst, n);
 	c->off += n;
 	return 0;
 }

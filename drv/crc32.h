@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sroce: CRC-32 (the Ethernet polynomial, reflected) for the ICRC's long
+ * stretches: payloads and page fragments.
+ *
+ * sroce_crc32(crc, buf, len) returns exactly crc32_le(crc, buf, len). For
+ * long buffers it first folds the data, eight bytes at a time, with shifts
+ * and XORs only, by a sparse multiple of the polynomial (see crc32.c), and
+ * runs the table-driven crc32_le() over the last few dozen bytes alone.
+ * The kernel's slice-by-8 crc32_le() makes ten memory loads per eight bytes
+ * (two of data, eight of tables); the fold makes one. That matters most
+ * where loads are dear (emulated CPUs) and wherever the tables fall out of
+ * cache.
+ *
+ * Pure function, any context. sroce_crc32_selftest() runs at module load.
+ */
+#ifndef _SROCE_CRC32_H
+#define _SROCE_CRC32_H
+
+#include <linux/types.h>
+
+u32 sroce_crc32(u32 crc, const void *buf, size_t len);
+int sroce_crc32_selftest(void);
+
+#endif /* _SROCE_CRC32_H */
