@@ -50,28 +50,41 @@ static __always_inline u64 sroce_crc32_fold(u64 w, u64 v2, u64 v3, u64 v4,
 	return w;
 }
 
+#define SROCE_CRC32_WORD(j)	get_unaligned_le64(p + 8 * (j))
+
 u32 sroce_crc32(u32 crc, const void *buf, size_t len)
 {
 	const u8 *p = buf;
-	u64 v1 = 0, v2 = 0, v3 = 0, v4 = 0, v5 = 0, v;
+	u64 a, b = 0, c = 0, d = 0, e = 0, v;
 	__le64 tail[6];
 	size_t words, j, rest;
 
 	if (len < SROCE_CRC32_MIN)
 		return crc32_le(crc, buf, len);
 
-	/* words whose every bit sits at degree >= n */
+	/* words whose every bit sits at degree >= n: at least 7 */
 	words = (len * 8 - SROCE_CRC32_N) / 64;
-	for (j = 0; j < words; j++) {
-		v = get_unaligned_le64(p + 8 * j);
-		if (unlikely(!j))
-			v ^= crc;
-		v = sroce_crc32_fold(v, v2, v3, v4, v5);
-		v5 = v4;
-		v4 = v3;
-		v3 = v2;
-		v2 = v1;
-		v1 = v;
+
+	/*
+	 * a .. e hold the last five folded words, newest first at the top of
+	 * each step; the newest replaces the oldest, so five steps bring the
+	 * names back round without moves (an emulated CPU pays for each).
+	 */
+	a = SROCE_CRC32_WORD(0) ^ crc;
+	for (j = 1; j + 5 <= words; j += 5) {
+		e = sroce_crc32_fold(SROCE_CRC32_WORD(j), b, c, d, e);
+		d = sroce_crc32_fold(SROCE_CRC32_WORD(j + 1), a, b, c, d);
+		c = sroce_crc32_fold(SROCE_CRC32_WORD(j + 2), e, a, b, c);
+		b = sroce_crc32_fold(SROCE_CRC32_WORD(j + 3), d, e, a, b);
+		a = sroce_crc32_fold(SROCE_CRC32_WORD(j + 4), c, d, e, a);
+	}
+	for (; j < words; j++) {
+		v = sroce_crc32_fold(SROCE_CRC32_WORD(j), b, c, d, e);
+		e = d;
+		d = c;
+		c = b;
+		b = a;
+		a = v;
 	}
 
 	/*
@@ -81,11 +94,11 @@ u32 sroce_crc32(u32 crc, const void *buf, size_t len)
 	rest = len - 8 * words;
 	memset(tail, 0, sizeof(tail));
 	memcpy(tail, p + 8 * words, rest);
-	tail[0] ^= cpu_to_le64(sroce_crc32_fold(0, v2, v3, v4, v5));
-	tail[1] ^= cpu_to_le64(sroce_crc32_fold(0, v1, v2, v3, v4));
-	tail[2] ^= cpu_to_le64(sroce_crc32_fold(0, 0, v1, v2, v3));
-	tail[3] ^= cpu_to_le64(sroce_crc32_fold(0, 0, 0, v1, v2));
-	tail[4] ^= cpu_to_le64(sroce_crc32_fold(0, 0, 0, 0, v1));
+	tail[0] ^= cpu_to_le64(sroce_crc32_fold(0, b, c, d, e));
+	tail[1] ^= cpu_to_le64(sroce_crc32_fold(0, a, b, c, d));
+	tail[2] ^= cpu_to_le64(sroce_crc32_fold(0, 0, a, b, c));
+	tail[3] ^= cpu_to_le64(sroce_crc32_fold(0, 0, 0, a, b));
+	tail[4] ^= cpu_to_le64(sroce_crc32_fold(0, 0, 0, 0, a));
 	return crc32_le(0, (const u8 *)tail, rest);
 }
 
