@@ -22,7 +22,7 @@ modprobe sroce && rmmod sroce || exit 1
 
 # run_one DRIVER ROUND
 run_one() {
-	local drv=$1 type=sroce value=fail
+	local drv=$1 type=sroce value=fail log
 
 	if [ "$drv" = rxe ]; then
 		type=rxe
@@ -30,9 +30,11 @@ run_one() {
 	else
 		insmod "$drv" || return
 	fi
+	# kept in the results directory: a bad run's log says why
+	log=$SROCE_OUT/ab-r$2-$(basename "$drv")
 	if rn_devs_add "$type" "${type}0" "${type}1" &&
-		rn_perftest "${type}0" "${type}1" "$TEST" "$SIZE" "$ITERS" /tmp/ab; then
-		value=$(rn_bw_avg "$SIZE" /tmp/ab.client.log)
+		rn_perftest "${type}0" "${type}1" "$TEST" "$SIZE" "$ITERS" "$log"; then
+		value=$(rn_bw_avg "$SIZE" "$log.client.log")
 	fi
 	echo "ab-result name=$drv round=$2 value=${value:-fail}"
 	rdma_links_clear
