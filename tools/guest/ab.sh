@@ -6,7 +6,8 @@
 # A, B ...; tools/ab runs it with tools/vm-run --no-sroce). A driver is
 # "rxe" (modprobe rdma_rxe) or the path of a sroce.ko (insmod; the module
 # tree's sroce is loaded once first for its dependencies). One line per
-# run on stdout: "ab-result name=... round=R value=MiB/s|fail".
+# run on stdout: "ab-result name=... round=R value=MiB/s|fail|clock" (clock:
+# perftest's CPU clock calibration failed, so its number means nothing).
 set -uo pipefail
 
 # shellcheck source=../../selftests/lib.sh
@@ -35,6 +36,9 @@ run_one() {
 	if rn_devs_add "$type" "${type}0" "${type}1" &&
 		rn_perftest "${type}0" "${type}1" "$TEST" "$SIZE" "$ITERS" "$log"; then
 		value=$(rn_bw_avg "$SIZE" "$log.client.log")
+		# no positive number is no result, as in tools/bench
+		[[ $value =~ ^[0-9]*[1-9][0-9]*(\.[0-9]*)?$|^0*\.[0-9]*[1-9] ]] || value=fail
+		grep -q 'Correlation coefficient' "$log.client.log" && value=clock
 	fi
 	echo "ab-result name=$drv round=$2 value=${value:-fail}"
 	rdma_links_clear
