@@ -24,6 +24,7 @@
  * gets w >> (64 - r)".
  */
 #include <linux/crc32.h>
+#include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
 #include <linux/string.h>
@@ -107,10 +108,10 @@ u32 sroce_crc32(u32 crc, const void *buf, size_t len)
  * smallest lengths that fold one, two ... words) at two alignments, and
  * over a frame-sized buffer, with a zero and a non-zero seed.
  */
-int sroce_crc32_selftest(void)
+int __init sroce_crc32_selftest(void)
 {
-	static const u32 seeds[] = { 0, 0x12345678 };
-	static u8 buf[4096 + 8];
+	static const u32 seeds[] __initconst = { 0, 0x12345678 };
+	static u8 buf[4096 + 8] __initdata;
 	unsigned int i, len, off, s;
 	u32 x = 0x9e3779b9;
 

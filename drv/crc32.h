@@ -12,14 +12,16 @@
  * where loads are dear (emulated CPUs) and wherever the tables fall out of
  * cache.
  *
- * Pure function, any context. sroce_crc32_selftest() runs at module load.
+ * Pure function, any context. sroce_crc32_selftest() runs at module load
+ * (init code and data: gone once the module is loaded).
  */
 #ifndef _SROCE_CRC32_H
 #define _SROCE_CRC32_H
 
+#include <linux/init.h>
 #include <linux/types.h>
 
 u32 sroce_crc32(u32 crc, const void *buf, size_t len);
-int sroce_crc32_selftest(void);
+int __init sroce_crc32_selftest(void);
 
 #endif /* _SROCE_CRC32_H */

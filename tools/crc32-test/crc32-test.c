@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * crc32-test: checks drv/crc32.c against zlib's crc32 in userspace, and
- * times it against a slice-by-8 table CRC (the algorithm of the kernel's
- * default crc32_le), so that the speed-up can be measured under TCG too.
+ * crc32-test: checks drv/crc32.c against zlib's crc32 in userspace, runs
+ * the module's load-time self-test (and checks that it fails when
+ * crc32_le() is wrong), and times it against a slice-by-8 table CRC (the
+ * algorithm of the kernel's default crc32_le), so that the speed-up can be
+ * measured under TCG too.
  *
  *	crc32-test            check; exit 0 if every case matched
  *	crc32-test --bench N  check fewer cases, then time N passes over a
@@ -16,6 +18,8 @@
 #include "../../drv/crc32.c"
 
 static u32 tab[8][256];
+/* set: crc32_le() lies about 300-byte buffers, which the self-test must see */
+static int corrupt_300;
 
 static void tab_init(void)
 {
@@ -37,6 +41,8 @@ static void tab_init(void)
 /* slice-by-8, the table CRC sroce_crc32() calls for its tail */
 u32 crc32_le(u32 crc, const unsigned char *p, size_t len)
 {
+	size_t len0 = len;
+
 	while (len && ((uintptr_t)p & 7)) {
 		crc = (crc >> 8) ^ tab[0][(crc ^ *p++) & 0xff];
 		len--;
@@ -56,7 +62,7 @@ u32 crc32_le(u32 crc, const unsigned char *p, size_t len)
 	}
 	while (len--)
 		crc = (crc >> 8) ^ tab[0][(crc ^ *p++) & 0xff];
-	return crc;
+	return crc ^ (corrupt_300 && len0 == 300);
 }
 
 static u32 ref(u32 crc, const u8 *p, size_t len)
@@ -101,6 +107,12 @@ int main(int argc, char **argv)
 	}
 	if (sroce_crc32_selftest())
 		fails++;
+	corrupt_300 = 1;
+	if (!sroce_crc32_selftest()) {
+		fprintf(stderr, "the self-test missed a wrong crc32_le()\n");
+		fails++;
+	}
+	corrupt_300 = 0;
 	printf("%u cases, %u failed\n", cases, fails);
 	if (bench) {
 		int n = atoi(argv[2]);

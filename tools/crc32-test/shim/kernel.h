@@ -17,6 +17,9 @@ typedef uint64_t __le64;
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define cpu_to_le64(x) ((u64)(x))
 #define pr_err(...) fprintf(stderr, __VA_ARGS__)
+#define __init
+#define __initdata
+#define __initconst
 static inline u64 get_unaligned_le64(const void *p)
 {
 	u64 v;
