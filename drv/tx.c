@@ -19,8 +19,8 @@
 #include <net/ip6_checksum.h>
 #include <asm/unaligned.h>
 
-#include "device.h"
 #include "crc32.h"
+#include "device.h"
 #include "icrc.h"
 #include "qp.h"
 #include "stats.h"

@@ -37,8 +37,8 @@ run_one() {
 		rn_perftest "${type}0" "${type}1" "$TEST" "$SIZE" "$ITERS" "$log"; then
 		value=$(rn_bw_avg "$SIZE" "$log.client.log")
 		# no positive number is no result, as in tools/bench
-		[[ $value =~ ^[0-9]*[1-9][0-9]*(\.[0-9]*)?$|^0*\.[0-9]*[1-9] ]] || value=fail
-		grep -q 'Correlation coefficient' "$log.client.log" && value=clock
+		rn_positive "$value" || value=fail
+		rn_clock_failed "$log.client.log" && value=clock
 	fi
 	echo "ab-result name=$drv round=$2 value=${value:-fail}"
 	rdma_links_clear

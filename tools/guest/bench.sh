@@ -168,7 +168,7 @@ run_cell() { # MTU TEST SIZE QPS ARG TIMEOUT
 		# perftest's CPU clock calibration fails now and then under TCG; the
 		# client then reports with a wrong clock (inf, or a bogus number).
 		calib=0
-		grep -q 'Correlation coefficient' "$log.client.log" && calib=1
+		rn_clock_failed "$log.client.log" && calib=1
 		if [ $calib -eq 1 ] && [ $tries -lt 3 ]; then
 			mv "$log.client.log" "$log.try$tries.client.log"
 			mv "$log.server.log" "$log.try$tries.server.log"
@@ -185,7 +185,7 @@ run_cell() { # MTU TEST SIZE QPS ARG TIMEOUT
 	elif [ $calib -eq 1 ]; then
 		status=fail note="perftest_clock_calibration_failed_${tries}_times" value=
 		hangs=0
-	elif ! [[ $value =~ ^[0-9]+(\.[0-9]+)?$ ]] || [[ $value =~ ^0+(\.0+)?$ ]]; then
+	elif ! rn_positive "$value"; then
 		status=fail note="no_valid_result_in_the_report:${value:-none}" value=
 		hangs=0
 	else

@@ -119,6 +119,17 @@ rn_perftest() {
 	return $rc
 }
 
+# rn_positive VALUE: VALUE is a number above zero (a result worth counting).
+rn_positive() {
+	[[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] && ! [[ $1 =~ ^0+(\.0+)?$ ]]
+}
+
+# rn_clock_failed LOG: perftest's CPU clock calibration failed in LOG (seen
+# under TCG); the client then reports with a wrong clock, even exiting 0.
+rn_clock_failed() {
+	grep -q 'Correlation coefficient' "$1"
+}
+
 # rn_bw_avg SIZE LOG: the "BW average" of a perftest bandwidth client's log.
 rn_bw_avg() {
 	awk -v s="$1" '$1 == s { print $4 }' "$2" | tail -n 1
