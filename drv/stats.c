@@ -34,6 +34,12 @@ static const struct rdma_stat_desc sroce_counter_descs[] = {
 	[SROCE_CNT_RX_DROP_NO_QP].name = "rx_drop_no_qp",
 	[SROCE_CNT_RX_DROP_QP_STATE].name = "rx_drop_qp_state",
 	[SROCE_CNT_TX_DROP].name = "tx_drop",
+	/* a UD or UC message the responder could not place (too long, bad SGE) */
+	[SROCE_CNT_RX_DROP_MSG].name = "rx_drop_msg",
+	/* a response that answers nothing outstanding: stale or forged */
+	[SROCE_CNT_RX_DROP_STALE_RESP].name = "rx_drop_stale_resp",
+	/* a request the QP's access flags or max_dest_rd_atomic refuse */
+	[SROCE_CNT_RX_DROP_NO_ACCESS].name = "rx_drop_no_access",
 };
 
 int sroce_stats_init(struct sroce_stats __percpu **stats)
