@@ -27,6 +27,25 @@ static bool sroce_wqe_holds(const struct sroce_swqe *w, u32 psn, u32 used)
 	       sroce_psn_cmp(psn, sroce_psn_add(w->first_psn, used)) < 0;
 }
 
+/*
+ * An answer for @psn was lost: send again from there, once. Until an
+ * answer for @psn comes, or the timer fires, the rest of a response stream
+ * that arrives behind the gap, or another ACK past it, says the same thing
+ * again and changes nothing: each rewind would have the responder start
+ * over too.
+ */
+static void sroce_comp_go_back(struct sroce_qp *qp, u32 psn)
+{
+	struct sroce_req *req = &qp->req;
+
+	if (req->gap && req->gap_psn == psn)
+		return;
+	if (sroce_req_rewind(qp, psn)) {
+		req->gap = true;
+		req->gap_psn = psn;
+	}
+}
+
 /* @una is the new oldest unacknowledged PSN, if it is newer. */
 static void sroce_comp_advance(struct sroce_qp *qp, u32 una)
 {
@@ -95,7 +114,7 @@ static void sroce_comp_ack(struct sroce_qp *qp, u32 psn)
 	}
 	sroce_comp_advance(qp, una);
 	if (lost)
-		sroce_req_rewind(qp, una);
+		sroce_comp_go_back(qp, una);
 }
 
 static void sroce_comp_rnr(struct sroce_qp *qp, u32 psn, u8 timer)
@@ -112,8 +131,7 @@ static void sroce_comp_rnr(struct sroce_qp *qp, u32 psn, u8 timer)
 	/* 7 means retry for ever */
 	if (req->rnr_left != 7)
 		req->rnr_left--;
-	sroce_req_rewind(qp, psn);
-	if (req->dead)
+	if (!sroce_req_rewind(qp, psn) || req->dead)
 		return;
 	req->rnr_wait = true;
 	mod_timer(&req->timer, jiffies +
@@ -127,6 +145,15 @@ static void sroce_comp_aeth(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	u8 syn = sroce_aeth_syndrome(aeth);
 	u32 psn = pkt->psn;
 
+	/*
+	 * A NAK names the PSN it refuses: one before the oldest PSN not
+	 * acknowledged (a stale duplicate, or forged) refuses nothing.
+	 */
+	if ((syn & SROCE_AETH_TYPE_MASK) != SROCE_AETH_ACK &&
+	    sroce_psn_cmp(psn, qp->req.una) < 0) {
+		sroce_stat_inc(sdev->stats, RX_DROP_STALE_RESP);
+		return;
+	}
 	switch (syn & SROCE_AETH_TYPE_MASK) {
 	case SROCE_AETH_ACK:
 		sroce_comp_ack(qp, psn);
@@ -147,7 +174,7 @@ static void sroce_comp_aeth(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	switch (syn & SROCE_AETH_VAL_MASK) {
 	case SROCE_NAK_PSN_SEQ:
 		sroce_stat_inc(sdev->stats, RCV_SEQ_ERR);
-		sroce_req_rewind(qp, psn);
+		sroce_comp_go_back(qp, psn);
 		break;
 	case SROCE_NAK_INVALID_REQ:
 		sroce_comp_fail(qp, psn, IB_WC_REM_INV_REQ_ERR);
@@ -162,27 +189,40 @@ static void sroce_comp_aeth(struct sroce_qp *qp, struct sroce_pkt *pkt)
 }
 
 /*
- * The READ or ATOMIC WQE that @psn answers, or NULL. Everything before it
- * that is not itself a READ or ATOMIC is acknowledged by the answer.
+ * The READ or ATOMIC WQE that @psn answers, or NULL: the oldest one not
+ * answered yet, since answers come in order. The SENDs and WRITEs before it
+ * are acknowledged by the answer (IBTA 9.7.5.1.x), as long as each of them
+ * ends before @psn; an answer whose PSN falls inside or before one of them
+ * answers nothing and acknowledges nothing.
  */
 static struct sroce_swqe *sroce_comp_find_rd(struct sroce_qp *qp, u32 psn)
 {
 	struct sroce_req *req = &qp->req;
 	struct sroce_swqe *w;
-	u32 i;
+	u32 i, end;
 
+	if (sroce_psn_cmp(psn, req->una) < 0)
+		return NULL;
 	for (i = qp->sq.cons; i != req->send; i = sroce_queue_next(&qp->sq, i)) {
 		w = sroce_qp_swqe(qp, i);
 		if (w->state == SROCE_SWQE_DONE)
 			continue;
-		if (sroce_swqe_is_rd(w)) {
-			if (sroce_wqe_holds(w, psn, w->npkts))
-				return w;
-			return NULL;	/* answers come in order */
-		}
-		w->state = SROCE_SWQE_DONE;
+		if (sroce_swqe_is_rd(w))
+			break;
+		end = sroce_psn_add(w->first_psn, w->npkts - 1);
+		if (sroce_psn_cmp(end, psn) >= 0)
+			return NULL;
 	}
-	return NULL;
+	if (i == req->send || !sroce_wqe_holds(w, psn, w->npkts))
+		return NULL;
+	/* a real answer: what went before it arrived */
+	for (i = qp->sq.cons; ; i = sroce_queue_next(&qp->sq, i)) {
+		struct sroce_swqe *p = sroce_qp_swqe(qp, i);
+
+		if (p == w)
+			return w;
+		p->state = SROCE_SWQE_DONE;
+	}
 }
 
 static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
@@ -194,15 +234,16 @@ static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	bool last;
 
 	w = sroce_comp_find_rd(qp, pkt->psn);
-	if (!w || w->opcode != IB_WR_RDMA_READ)
+	if (!w || w->opcode != IB_WR_RDMA_READ) {
+		sroce_stat_inc(sdev->stats, RX_DROP_STALE_RESP);
 		return;
+	}
 	expect = sroce_psn_add(w->first_psn, w->rd_pkts);
 	if (pkt->psn != expect) {
 		/* a gap: responses were lost; ask again from the first one */
-		if (sroce_psn_cmp(pkt->psn, expect) > 0 &&
-		    sroce_psn_cmp(req->psn, pkt->psn) > 0) {
-			sroce_req_rewind(qp, expect);
-			req->una = expect;
+		if (sroce_psn_cmp(pkt->psn, expect) > 0) {
+			sroce_comp_advance(qp, expect);
+			sroce_comp_go_back(qp, expect);
 		}
 		return;
 	}
@@ -236,8 +277,10 @@ static void sroce_comp_atomic(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	u64 orig;
 
 	w = sroce_comp_find_rd(qp, pkt->psn);
-	if (!w || w->opcode == IB_WR_RDMA_READ || w->first_psn != pkt->psn)
+	if (!w || w->opcode == IB_WR_RDMA_READ || w->first_psn != pkt->psn) {
+		sroce_stat_inc(sdev->stats, RX_DROP_STALE_RESP);
 		return;
+	}
 	orig = be64_to_cpu(ack->orig);
 	if (sroce_sge_copy(sdev, qp->ibqp.pd, w->sge, w->num_sge, 0, &orig,
 			   sizeof(orig), SROCE_COPY_TO_MR))
@@ -266,8 +309,10 @@ void sroce_comp_rx(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	if (req->dead || (state != IB_QPS_RTS && state != IB_QPS_SQD))
 		goto out_unlock;
 	/* nothing answers a PSN that was never sent */
-	if (sroce_psn_cmp(pkt->psn, req->psn) >= 0)
+	if (sroce_psn_cmp(pkt->psn, req->psn) >= 0) {
+		sroce_stat_inc(sroce_qp_dev(qp)->stats, RX_DROP_STALE_RESP);
 		goto out_unlock;
+	}
 
 	if (flags & SROCE_OPF_READ) {
 		sroce_comp_read(qp, pkt);

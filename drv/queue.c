@@ -270,18 +270,27 @@ void *sroce_queue_slot_at(const struct sroce_queue *q, u32 index)
 }
 
 /*
- * Both indices back to 0, as the rxe provider does to its side of a user
- * queue when the QP is reset. Caller holds both sides' locks.
+ * Empties a ring the kernel consumes (SQ, RQ), as a QP reset must. A kernel
+ * queue starts again from 0. A user queue's producer index is the
+ * provider's, and rdma-core's rxe provider leaves it where it was when the
+ * QP is reset: the ring is emptied from our side, the consumer index moved
+ * up to the producer's, so that nothing posted before the reset can look
+ * posted again. Caller holds both sides' locks.
  */
 void sroce_queue_reset(struct sroce_queue *q)
 {
-	q->prod = 0;
-	q->cons = 0;
-	/* the indices we own; a user resets its own side itself */
-	if (!sroce_queue_is_user(q) || q->dir == SROCE_QUEUE_KERNEL_CONSUMES)
-		WRITE_ONCE(q->buf->consumer_index, 0);
-	if (!sroce_queue_is_user(q) || q->dir == SROCE_QUEUE_KERNEL_PRODUCES)
+	if (!sroce_queue_is_user(q)) {
+		q->prod = 0;
+		q->cons = 0;
 		WRITE_ONCE(q->buf->producer_index, 0);
+		WRITE_ONCE(q->buf->consumer_index, 0);
+		return;
+	}
+	if (q->dir != SROCE_QUEUE_KERNEL_CONSUMES)
+		return;
+	q->cons = sroce_queue_peer_prod(q);
+	/* our reads of the dropped slots are done before they are reused */
+	smp_store_release(&q->buf->consumer_index, q->cons);
 }
 
 /* ops.mmap: maps a queue announced in a create or resize response. */

@@ -228,16 +228,21 @@ static void sroce_req_arm(struct sroce_qp *qp)
 /* Called by the completer whenever an ACK moved @una forward. */
 void sroce_req_progress(struct sroce_qp *qp)
 {
-	qp->req.retry_left = qp->params.retry_cnt;
+	struct sroce_req *req = &qp->req;
+
+	/* both counts are per stretch without progress (IBTA 9.7.6.1.x) */
+	req->retry_left = qp->params.retry_cnt;
+	req->rnr_left = qp->params.rnr_retry;
+	req->gap = false;
 	sroce_req_arm(qp);
 }
 
 /*
  * Go back to @psn: the WQE that holds it is sent again from that packet,
  * and every later one after it (go-back-N, as the responder expects PSNs
- * in order).
+ * in order). Returns false, doing nothing, when no WQE sent holds @psn.
  */
-void sroce_req_rewind(struct sroce_qp *qp, u32 psn)
+bool sroce_req_rewind(struct sroce_qp *qp, u32 psn)
 {
 	struct sroce_req *req = &qp->req;
 	struct sroce_swqe *w;
@@ -246,7 +251,7 @@ void sroce_req_rewind(struct sroce_qp *qp, u32 psn)
 	lockdep_assert_held(&req->lock);
 	for (i = qp->sq.cons; ; i = sroce_queue_next(&qp->sq, i)) {
 		if (i == req->fetch || (i == req->send && !req->send_pkt))
-			return;	/* nothing sent holds @psn */
+			return false;	/* nothing sent holds @psn */
 		w = sroce_qp_swqe(qp, i);
 		if (w->state != SROCE_SWQE_DONE) {
 			used = i == req->send ? req->send_pkt : w->npkts;
@@ -256,7 +261,7 @@ void sroce_req_rewind(struct sroce_qp *qp, u32 psn)
 				break;
 		}
 		if (i == req->send)
-			return;
+			return false;
 	}
 	sroce_stat_inc(sroce_qp_dev(qp)->stats, RETRANSMITS);
 	req->send = i;
@@ -270,6 +275,7 @@ void sroce_req_rewind(struct sroce_qp *qp, u32 psn)
 		if (w->state == SROCE_SWQE_SENT)
 			w->state = SROCE_SWQE_PENDING;
 	}
+	return true;
 }
 
 static void sroce_req_timer(struct timer_list *t)
@@ -282,6 +288,7 @@ static void sroce_req_timer(struct timer_list *t)
 	spin_lock_bh(&req->lock);
 	if (req->dead)
 		goto out_unlock;
+	req->gap = false;
 	if (req->rnr_wait) {
 		req->rnr_wait = false;
 		sroce_req_rewind(qp, req->una);
@@ -583,9 +590,12 @@ static bool sroce_wqe_is_local(const struct sroce_swqe *w)
 void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 {
 	struct sroce_req *req = &qp->req;
-	enum ib_qp_state state;
-	struct sroce_swqe *w;
 	bool rc = qp->ibqp.qp_type == IB_QPT_RC;
+	int budget = SROCE_REQ_BUDGET;
+	enum ib_qp_state state;
+	bool lost = false;
+	struct sroce_swqe *w;
+	u32 prod, cons;
 	int err;
 
 	lockdep_assert_held(&req->lock);
@@ -597,8 +607,25 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 	if (state != IB_QPS_RTS && state != IB_QPS_SQD)
 		return;
 
-	while (!req->rnr_wait && !req->halted &&
-	       req->send != sroce_queue_published(&qp->sq)) {
+	/*
+	 * The user's producer index is read once per run. One that went
+	 * back behind our fetch position (rewritten by the user) posts
+	 * nothing: fetching on would lap the consumer and overwrite the
+	 * copies of WQEs in flight.
+	 */
+	prod = sroce_queue_published(&qp->sq);
+	cons = qp->sq.cons;
+	if (((prod - cons) & qp->sq.index_mask) <
+	    ((req->fetch - cons) & qp->sq.index_mask))
+		prod = req->fetch;
+
+	while (!req->rnr_wait && !req->halted && req->send != prod) {
+		if (budget-- <= 0) {
+			if (!req->dead)
+				queue_delayed_work(system_highpri_wq,
+						   &req->work, 0);
+			break;
+		}
 		w = sroce_qp_swqe(qp, req->send);
 		if (req->send == req->fetch) {
 			if (state == IB_QPS_SQD)
@@ -646,16 +673,22 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 		}
 		/*
 		 * No skb, or no room on the way out: retry from the work
-		 * item, where bottom halves drain the backlog. A few times in
-		 * a row only; after that the packet counts as lost on the
-		 * wire and the retransmit timer takes over.
+		 * item, where bottom halves drain the backlog; at once a few
+		 * times, then a tick apart. After that the packet counts as
+		 * lost on the wire, and nothing more goes out in this run:
+		 * the retransmit timer takes over (RC), or the work item goes
+		 * on a tick later (UC, UD), instead of a burst of drops.
 		 */
 		if (err == -ENOMEM ||
-		    (err == -EAGAIN && ++req->tx_busy <= SROCE_REQ_TX_RETRY)) {
+		    (err == -EAGAIN &&
+		     ++req->tx_busy <= 2 * SROCE_REQ_TX_RETRY)) {
 			if (!req->dead)
-				queue_work(system_highpri_wq, &req->work);
+				queue_delayed_work(system_highpri_wq,
+						   &req->work, req->tx_busy >
+						   SROCE_REQ_TX_RETRY);
 			break;
 		}
+		lost = err == -EAGAIN;
 		req->tx_busy = 0;
 		if (w->opcode == IB_WR_RDMA_READ) {
 			req->psn = sroce_psn_add(w->first_psn, w->npkts);
@@ -664,12 +697,18 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 			req->psn = sroce_psn_add(req->psn, 1);
 			req->send_pkt++;
 		}
-		if (req->send_pkt < w->npkts)
-			continue;
-		/* all of it is out */
-		w->state = rc ? SROCE_SWQE_SENT : SROCE_SWQE_DONE;
-		req->send = sroce_queue_next(&qp->sq, req->send);
-		req->send_pkt = 0;
+		if (req->send_pkt >= w->npkts) {
+			/* all of it is out */
+			w->state = rc ? SROCE_SWQE_SENT : SROCE_SWQE_DONE;
+			req->send = sroce_queue_next(&qp->sq, req->send);
+			req->send_pkt = 0;
+		}
+		if (lost) {
+			if (!rc && !req->dead)
+				queue_delayed_work(system_highpri_wq,
+						   &req->work, 1);
+			break;
+		}
 	}
 	if (!rc)
 		req->una = req->psn;
@@ -680,7 +719,8 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 
 static void sroce_req_work(struct work_struct *work)
 {
-	struct sroce_qp *qp = container_of(work, struct sroce_qp, req.work);
+	struct sroce_qp *qp = container_of(to_delayed_work(work),
+					   struct sroce_qp, req.work);
 
 	sroce_req_run(qp);
 }
@@ -697,7 +737,7 @@ void sroce_req_run(struct sroce_qp *qp)
 	 * is destroying, so the work cannot be queued after destroy.
 	 */
 	if (in_hardirq() || irqs_disabled()) {
-		queue_work(system_highpri_wq, &req->work);
+		queue_delayed_work(system_highpri_wq, &req->work, 0);
 		return;
 	}
 	spin_lock_bh(&req->lock);
@@ -721,7 +761,7 @@ int sroce_req_init(struct sroce_qp *qp)
 	if (!req->swqe)
 		return -ENOMEM;
 	timer_setup(&req->timer, sroce_req_timer, 0);
-	INIT_WORK(&req->work, sroce_req_work);
+	INIT_DELAYED_WORK(&req->work, sroce_req_work);
 	req->mtu = 256;
 	return 0;
 }
@@ -735,12 +775,12 @@ void sroce_req_fini(struct sroce_qp *qp)
 	req->dead = true;
 	spin_unlock_bh(&req->lock);
 	del_timer_sync(&req->timer);
-	cancel_work_sync(&req->work);
+	cancel_delayed_work_sync(&req->work);
 	kvfree(req->swqe);
 	req->swqe = NULL;
 }
 
-/* RESET: nothing in flight, the rings empty. */
+/* RESET: nothing in flight, the ring empty, the copies forgotten. */
 void sroce_req_reset(struct sroce_qp *qp)
 {
 	struct sroce_req *req = &qp->req;
@@ -752,10 +792,12 @@ void sroce_req_reset(struct sroce_qp *qp)
 	spin_lock_irqsave(&req->post_lock, flags);
 	sroce_queue_reset(&qp->sq);
 	spin_unlock_irqrestore(&req->post_lock, flags);
-	req->fetch = 0;
-	req->send = 0;
+	req->fetch = qp->sq.cons;
+	req->send = qp->sq.cons;
 	req->send_pkt = 0;
 	req->noack = 0;
+	req->tx_busy = 0;
+	req->gap = false;
 	req->rnr_wait = false;
 	req->drain_event = false;
 	req->halted = false;

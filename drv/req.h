@@ -45,6 +45,8 @@ struct sroce_srq;
 #define SROCE_REQ_TX_RETRY	8
 /* An AckReq at least every this many packets, and on every last one. */
 #define SROCE_REQ_ACK_EVERY	32
+/* WQEs fetched plus packets sent by one run; the work item goes on. */
+#define SROCE_REQ_BUDGET	256
 
 /**
  * struct sroce_kick - handlers to call once the QP locks are dropped
@@ -73,7 +75,12 @@ struct sroce_kick {
  * @una: the oldest PSN not acknowledged.
  * @noack: packets sent since the last one with AckReq.
  * @retry_left, @rnr_left: retries left before the QP errors out.
- * @tx_busy: packets in a row the netdev refused (SROCE_REQ_TX_RETRY).
+ * @tx_busy: packets in a row the netdev refused: retried at once
+ *	SROCE_REQ_TX_RETRY times, then a tick apart as often again, then the
+ *	packet counts as lost and the retransmit timer takes over.
+ * @gap, @gap_psn: the requester went back to @gap_psn for a lost read
+ *	response or ACK; until an answer for it comes (or the timer fires),
+ *	later signs of the same loss do not send it all again.
  * @halted: a WQE failed before it went out; nothing after it is sent, the
  *	QP goes to the error state when it completes and flushes the rest.
  * @rnr_wait: an RNR NAK holds the requester until the timer fires.
@@ -98,13 +105,15 @@ struct sroce_req {
 	u8 retry_left;
 	u8 rnr_left;
 	u8 tx_busy;
+	bool gap;
+	u32 gap_psn;
 	bool rnr_wait;
 	bool halted;
 	bool drain_event;
 	bool dead;
 	u32 mtu;
 	struct timer_list timer;
-	struct work_struct work;
+	struct delayed_work work;
 };
 
 int sroce_req_init(struct sroce_qp *qp);
@@ -116,7 +125,7 @@ void sroce_req_reset(struct sroce_qp *qp);
 void sroce_req_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 			int mask, bool entered_sqd);
 void sroce_req_progress(struct sroce_qp *qp);
-void sroce_req_rewind(struct sroce_qp *qp, u32 psn);
+bool sroce_req_rewind(struct sroce_qp *qp, u32 psn);
 void sroce_comp_rx(struct sroce_qp *qp, struct sroce_pkt *pkt);
 
 void sroce_kick_cq(struct sroce_kick *kick, struct sroce_cq *cq, int flags);

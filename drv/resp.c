@@ -99,14 +99,30 @@ static void sroce_resp_complete(struct sroce_qp *qp, struct ib_wc *wc,
 	sroce_qp_post_wc(qp, to_scq(qp->ibqp.recv_cq), wc, solicited, kick);
 }
 
+/*
+ * The message under way cannot be placed (@status says why). RC: its
+ * receive WQE completes with @status and the QP goes to the error state
+ * (IBTA class C; the requester gets a NAK). UD and UC (classes D and E):
+ * only this message is lost, never the QP. Its WQE completes with @status,
+ * unless @keep_wqe (the message, not the WQE, was at fault) and it is the
+ * head of the QP's own RQ: that one stays for the next message.
+ */
 static void sroce_resp_fail_wqe(struct sroce_qp *qp, enum ib_wc_status status,
-				struct sroce_kick *kick)
+				bool keep_wqe, struct sroce_kick *kick)
 {
 	struct ib_wc wc = {
 		.status = status,
 		.opcode = IB_WC_RECV,
 	};
 
+	if (qp->ibqp.qp_type != IB_QPT_RC) {
+		qp->resp.in_msg = false;
+		qp->resp.msg_off = 0;
+		if (keep_wqe && !qp->ibqp.srq)
+			return;
+		sroce_resp_complete(qp, &wc, false, kick);
+		return;
+	}
 	sroce_resp_complete(qp, &wc, false, kick);
 	sroce_qp_error(qp);
 }
@@ -127,18 +143,18 @@ static enum sroce_resp_verdict sroce_resp_send(struct sroce_qp *qp,
 	if (err == -ENOENT)
 		return SROCE_RESP_RNR;
 	if (err) {
-		sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, kick);
+		sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, false, kick);
 		return SROCE_RESP_OP_ERR;
 	}
 	if (pkt->paylen > resp->wqe.length - resp->msg_off) {
-		sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, kick);
+		sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, true, kick);
 		return SROCE_RESP_INVALID;
 	}
 	if (pkt->paylen &&
 	    sroce_sge_from_skb(sdev, qp->ibqp.pd, resp->wqe.sge,
 			       resp->wqe.num_sge, resp->msg_off, pkt->skb,
 			       pkt->pay_off, pkt->paylen)) {
-		sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, kick);
+		sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, false, kick);
 		return SROCE_RESP_OP_ERR;
 	}
 	resp->msg_off += pkt->paylen;
@@ -214,7 +230,7 @@ static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
 		if (err == -ENOENT)
 			return SROCE_RESP_RNR;
 		if (err) {
-			sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, kick);
+			sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, false, kick);
 			return SROCE_RESP_OP_ERR;
 		}
 	}
@@ -274,6 +290,19 @@ static bool sroce_resp_len_ok(struct sroce_resp *resp, struct sroce_pkt *pkt)
 	return pkt->paylen <= resp->mtu;
 }
 
+/* The QP's attributes allow this request (IBTA 9.7.5.1.x, 10.2.x). */
+static bool sroce_resp_allowed(const struct sroce_resp *resp, u32 flags)
+{
+	if (flags & SROCE_OPF_WRITE)
+		return resp->access & IB_ACCESS_REMOTE_WRITE;
+	if (flags & SROCE_OPF_READ)
+		return resp->max_rd && (resp->access & IB_ACCESS_REMOTE_READ);
+	if (flags & SROCE_OPF_ATOMIC)
+		return resp->max_rd &&
+		       (resp->access & IB_ACCESS_REMOTE_ATOMIC);
+	return true;
+}
+
 /* --- RC ---------------------------------------------------------------- */
 
 static void sroce_resp_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
@@ -282,6 +311,8 @@ static void sroce_resp_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	u32 flags = pkt->op->flags;
 
 	sroce_stat_inc(sroce_qp_dev(qp)->stats, DUP_REQ);
+	if (!sroce_resp_allowed(resp, flags))
+		return;
 	if (flags & SROCE_OPF_READ) {
 		sroce_resp_read_dup(qp, pkt);
 		return;
@@ -291,8 +322,8 @@ static void sroce_resp_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
 		return;
 	}
 	/* executed already: say again how far we got */
-	sroce_resp_ack(qp, SROCE_AETH_ACK_UNLIMITED,
-		       sroce_psn_add(resp->epsn, SROCE_PSN_MASK));
+	sroce_resp_answer(qp, SROCE_AETH_ACK_UNLIMITED,
+			  sroce_psn_add(resp->epsn, SROCE_PSN_MASK));
 }
 
 static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
@@ -309,7 +340,8 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 		sroce_stat_inc(sdev->stats, OUT_OF_SEQ_REQ);
 		if (!resp->nak_sent) {
 			resp->nak_sent = true;
-			sroce_resp_nak(qp, SROCE_NAK_PSN_SEQ, resp->epsn);
+			sroce_resp_answer(qp, SROCE_AETH_NAK | SROCE_NAK_PSN_SEQ,
+					  resp->epsn);
 		}
 		return;
 	}
@@ -319,16 +351,20 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	}
 	resp->nak_sent = false;
 
-	if (!sroce_resp_in_order(resp, flags) || !sroce_resp_len_ok(resp, pkt))
+	if (!sroce_resp_in_order(resp, flags) || !sroce_resp_len_ok(resp, pkt)) {
 		v = SROCE_RESP_INVALID;
-	else if (flags & SROCE_OPF_SEND)
+	} else if (!sroce_resp_allowed(resp, flags)) {
+		sroce_stat_inc(sdev->stats, RX_DROP_NO_ACCESS);
+		v = SROCE_RESP_INVALID;
+	} else if (flags & SROCE_OPF_SEND) {
 		v = sroce_resp_send(qp, pkt, kick);
-	else if (flags & SROCE_OPF_WRITE)
+	} else if (flags & SROCE_OPF_WRITE) {
 		v = sroce_resp_write(qp, pkt, kick);
-	else if (flags & SROCE_OPF_READ)
-		v = sroce_resp_read(qp, pkt, kick);
-	else
+	} else if (flags & SROCE_OPF_READ) {
+		v = sroce_resp_read(qp, pkt);
+	} else {
 		v = sroce_resp_atomic(qp, pkt);
+	}
 
 	switch (v) {
 	case SROCE_RESP_OK:
@@ -336,13 +372,14 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 			return;	/* epsn moved past the whole request */
 		resp->epsn = sroce_psn_add(resp->epsn, 1);
 		if (pkt->ackreq)
-			sroce_resp_ack(qp, SROCE_AETH_ACK_UNLIMITED, pkt->psn);
+			sroce_resp_answer(qp, SROCE_AETH_ACK_UNLIMITED,
+					  pkt->psn);
 		return;
 	case SROCE_RESP_RNR:
 		sroce_stat_inc(sdev->stats, SND_RNR_ERR);
-		sroce_resp_ack(qp, SROCE_AETH_RNR_NAK |
-			       (qp->params.min_rnr_timer & SROCE_AETH_VAL_MASK),
-			       pkt->psn);
+		sroce_resp_answer(qp, SROCE_AETH_RNR_NAK |
+				  (qp->params.min_rnr_timer &
+				   SROCE_AETH_VAL_MASK), pkt->psn);
 		return;
 	case SROCE_RESP_INVALID:
 		sroce_resp_nak(qp, SROCE_NAK_INVALID_REQ, pkt->psn);
@@ -376,6 +413,11 @@ static void sroce_resp_uc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 		resp->in_msg = false;
 	if (!sroce_resp_in_order(resp, flags) || !sroce_resp_len_ok(resp, pkt))
 		return;
+	if (!sroce_resp_allowed(resp, flags)) {
+		sroce_stat_inc(sroce_qp_dev(qp)->stats, RX_DROP_NO_ACCESS);
+		resp->in_msg = false;
+		return;
+	}
 	if (!resp->in_msg)
 		resp->msg_off = 0;
 	if (flags & SROCE_OPF_SEND)
@@ -384,6 +426,7 @@ static void sroce_resp_uc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 		v = sroce_resp_write(qp, pkt, kick);
 	/* UC has no NAKs: whatever went wrong drops the message */
 	if (v != SROCE_RESP_OK) {
+		sroce_stat_inc(sroce_qp_dev(qp)->stats, RX_DROP_MSG);
 		resp->in_msg = false;
 		resp->msg_off = 0;
 	}
@@ -411,12 +454,14 @@ static void sroce_resp_ud(struct sroce_qp *qp, struct sroce_pkt *pkt,
 		return;
 	}
 	if (err) {
-		sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, kick);
+		sroce_stat_inc(sdev->stats, RX_DROP_MSG);
+		sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, false, kick);
 		return;
 	}
 	if (resp->wqe.length < SROCE_GRH_SIZE ||
 	    pkt->paylen > resp->wqe.length - SROCE_GRH_SIZE) {
-		sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, kick);
+		sroce_stat_inc(sdev->stats, RX_DROP_MSG);
+		sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, true, kick);
 		return;
 	}
 
@@ -432,7 +477,8 @@ static void sroce_resp_ud(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	     sroce_sge_from_skb(sdev, qp->ibqp.pd, resp->wqe.sge,
 				resp->wqe.num_sge, SROCE_GRH_SIZE, pkt->skb,
 				pkt->pay_off, pkt->paylen))) {
-		sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, kick);
+		sroce_stat_inc(sdev->stats, RX_DROP_MSG);
+		sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, false, kick);
 		return;
 	}
 
@@ -499,10 +545,11 @@ static void sroce_resp_flush_locked(struct sroce_qp *qp,
 		.port_num = SROCE_PORT,
 	};
 	struct sroce_cq *cq = to_scq(qp->ibqp.recv_cq);
+	u32 prod;
 
 	lockdep_assert_held(&resp->lock);
 	resp->in_msg = false;
-	resp->rd_cur = -1;
+	sroce_resp_rd_reset(resp, false);
 	if (resp->have_wqe) {
 		wc.wr_id = resp->wqe.wr_id;
 		if (!qp->ibqp.srq)
@@ -517,7 +564,10 @@ static void sroce_resp_flush_locked(struct sroce_qp *qp,
 		}
 		return;
 	}
-	while ((slot = sroce_queue_consumer_addr(&qp->rq))) {
+	/* the user's producer index is read once: at most a ring's worth */
+	prod = sroce_queue_published(&qp->rq);
+	while (qp->rq.cons != prod) {
+		slot = sroce_queue_slot_at(&qp->rq, qp->rq.cons);
 		wc.wr_id = READ_ONCE(slot->wr_id);
 		sroce_queue_advance_consumer(&qp->rq);
 		sroce_kick_cq(kick, cq, sroce_cq_push(cq, &wc, false));
@@ -540,7 +590,7 @@ void sroce_resp_init(struct sroce_qp *qp)
 
 	spin_lock_init(&resp->lock);
 	spin_lock_init(&resp->post_lock);
-	INIT_WORK(&resp->work, sroce_resp_work);
+	INIT_DELAYED_WORK(&resp->work, sroce_resp_work);
 	resp->rd_cur = -1;
 	resp->mtu = 256;
 }
@@ -550,7 +600,7 @@ void sroce_resp_fini(struct sroce_qp *qp)
 	spin_lock_bh(&qp->resp.lock);
 	qp->resp.dead = true;
 	spin_unlock_bh(&qp->resp.lock);
-	cancel_work_sync(&qp->resp.work);
+	cancel_delayed_work_sync(&qp->resp.work);
 }
 
 void sroce_resp_reset(struct sroce_qp *qp)
@@ -569,9 +619,8 @@ void sroce_resp_reset(struct sroce_qp *qp)
 	resp->nak_sent = false;
 	resp->last_wqe_event = false;
 	resp->msn = 0;
-	resp->rd_cur = -1;
-	resp->res_next = 0;
-	memset(resp->res, 0, sizeof(resp->res));
+	resp->msg_off = 0;
+	sroce_resp_rd_reset(resp, true);
 	spin_unlock_bh(&resp->lock);
 }
 
@@ -585,5 +634,9 @@ void sroce_resp_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 		resp->epsn = attr->rq_psn & SROCE_PSN_MASK;
 	if (mask & IB_QP_PATH_MTU)
 		resp->mtu = ib_mtu_enum_to_int(attr->path_mtu);
+	if (mask & IB_QP_ACCESS_FLAGS)
+		resp->access = attr->qp_access_flags;
+	if (mask & IB_QP_MAX_DEST_RD_ATOMIC)
+		resp->max_rd = attr->max_dest_rd_atomic;
 	spin_unlock_bh(&resp->lock);
 }

@@ -15,6 +15,7 @@
  *  - sroce_resp_flush(): modify_qp to ERR and the error paths (any
  *    context but hard irq).
  *  - sroce_resp_reset(): modify_qp to RESET.
+ *  - sroce_resp_modified(): modify_qp, after the attributes are set.
  */
 #ifndef _SROCE_RESP_H
 #define _SROCE_RESP_H
@@ -40,11 +41,18 @@ enum sroce_res_kind {
 
 /**
  * struct sroce_res - a READ or ATOMIC the responder executed, kept to
- *	answer duplicates and to pace read responses
+ *	answer duplicates and to send its responses in PSN order
+ * @kind: enum sroce_res_kind; SROCE_RES_NONE for a free slot.
  * @psn: its first PSN; @npkts: PSNs it spans.
  * @va, @rkey, @len: the READ's remote range (re-checked when re-read).
  * @orig: the ATOMIC's original value.
- * @sent: READ: response packets sent; @npkts when done.
+ * @sent: response packets sent; @npkts when all are out.
+ *
+ * The records form a ring in PSN order: @res_next is the slot the next
+ * one takes, which is the oldest record once the ring has wrapped. The
+ * oldest record is overwritten even if it is still being answered: a
+ * requester that sends a new READ or ATOMIC beyond max_dest_rd_atomic ones
+ * has everything older, so nobody waits for the rest of that answer.
  */
 struct sroce_res {
 	u8 kind;
@@ -68,13 +76,19 @@ struct sroce_res {
  * @have_wqe: @wqe holds the receive WQE of the current SEND (consumed from
  *	an SRQ, or still at the head of the RQ).
  * @wva, @wrkey, @wlen: the current WRITE's target, from its RETH.
+ * @access: the QP's remote access flags (IB_ACCESS_REMOTE_*).
+ * @max_rd: max_dest_rd_atomic: 0 refuses every READ and ATOMIC.
  * @res: executed READs and ATOMICs, a ring; @res_next the next slot.
- * @rd_cur: the slot of the READ whose responses are being sent, -1 if none.
- * @work: sends the rest of a large READ.
+ * @rd_cur: the slot of the oldest record whose responses are not all sent,
+ *	-1 if none. Records before it in PSN order are all answered.
+ * @ack_due: an ACK or NAK (@ack_syn for @ack_psn) waits for the responses
+ *	before it: nothing may overtake an answer to an earlier PSN.
+ * @work: sends queued responses, a burst per run.
  * @last_wqe_event: LAST_WQE_REACHED was reported (QPs on an SRQ).
  * @scratch: room for a WQE popped from an SRQ.
  * @mtu: path MTU in bytes.
- * @tx_busy: read responses in a row the netdev refused.
+ * @tx_busy: responses in a row the netdev refused; the work item backs
+ *	off after SROCE_REQ_TX_RETRY of them.
  * @dead: destroy began.
  */
 struct sroce_resp {
@@ -87,18 +101,23 @@ struct sroce_resp {
 	bool msg_write;
 	bool have_wqe;
 	bool dead;
+	bool ack_due;
+	u8 ack_syn;
+	u32 ack_psn;
 	u32 msg_off;
 	u64 wva;
 	u32 wrkey;
 	u32 wlen;
 	u32 mtu;
+	int access;
+	u8 max_rd;
 	u8 tx_busy;
 	int rd_cur;
 	u32 res_next;
 	struct sroce_res res[SROCE_RESP_RES];
 	bool last_wqe_event;
 	struct sroce_rwqe wqe;
-	struct work_struct work;
+	struct delayed_work work;
 	u8 scratch[sizeof(struct rxe_recv_wqe) +
 		   SROCE_MAX_SGE_RWQE * sizeof(struct rxe_sge)];
 };
@@ -122,12 +141,13 @@ void sroce_resp_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 
 /* Between resp.c and resp_rd.c, under resp.lock. */
 void sroce_resp_ack(struct sroce_qp *qp, u8 syndrome, u32 psn);
+void sroce_resp_answer(struct sroce_qp *qp, u8 syndrome, u32 psn);
 enum sroce_resp_verdict sroce_resp_read(struct sroce_qp *qp,
-					struct sroce_pkt *pkt,
-					struct sroce_kick *kick);
+					struct sroce_pkt *pkt);
 void sroce_resp_read_dup(struct sroce_qp *qp, struct sroce_pkt *pkt);
 enum sroce_resp_verdict sroce_resp_atomic(struct sroce_qp *qp,
 					  struct sroce_pkt *pkt);
+void sroce_resp_rd_reset(struct sroce_resp *resp, bool forget);
 void sroce_resp_atomic_dup(struct sroce_qp *qp, struct sroce_pkt *pkt);
 void sroce_resp_work(struct work_struct *work);
 

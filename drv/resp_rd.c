@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sroce: the responder's READs and ATOMICs: execution, read responses sent
- * in bursts, and the answers to duplicates (a READ is executed again, an
- * ATOMIC is answered from what it returned the first time). Under
- * resp.lock (resp.h).
+ * sroce: the responder's READs and ATOMICs: execution, their responses
+ * sent in PSN order (a burst inline, the rest by the work item), and the
+ * answers to duplicates (a READ is read again from the PSN asked, an ATOMIC
+ * is answered with what it returned the first time, never executed twice).
+ * Under resp.lock (resp.h).
  */
 #include <linux/spinlock.h>
 
@@ -24,20 +25,37 @@
  */
 static DEFINE_SPINLOCK(sroce_atomic_lock);	/* every responder atomic */
 
+static bool sroce_res_due(const struct sroce_res *res)
+{
+	return res->kind != SROCE_RES_NONE && res->sent < res->npkts;
+}
+
+/* The next record after slot @i, in PSN order, with responses due, or -1. */
+static int sroce_res_next_due(struct sroce_resp *resp, int i)
+{
+	int n, j;
+
+	for (n = 1; n < SROCE_RESP_RES; n++) {
+		j = (i + n) % SROCE_RESP_RES;
+		if (j == resp->res_next)
+			break;
+		if (sroce_res_due(&resp->res[j]))
+			return j;
+	}
+	return -1;
+}
+
+/* A new record; the oldest one makes room for it (struct sroce_res). */
 static struct sroce_res *sroce_res_new(struct sroce_resp *resp)
 {
-	struct sroce_res *res = &resp->res[resp->res_next];
+	int i = resp->res_next;
 
 	BUILD_BUG_ON(SROCE_RESP_RES < SROCE_MAX_QP_RD_ATOM);
-	/*
-	 * The slot of a READ still being answered is not reused: a requester
-	 * with more outstanding than max_dest_rd_atomic gets a NAK.
-	 */
-	if (res->kind == SROCE_RES_READ && res->sent < res->npkts)
-		return NULL;
-	resp->res_next = (resp->res_next + 1) % SROCE_RESP_RES;
-	memset(res, 0, sizeof(*res));
-	return res;
+	if (resp->rd_cur == i)
+		resp->rd_cur = sroce_res_next_due(resp, i);
+	resp->res_next = (i + 1) % SROCE_RESP_RES;
+	memset(&resp->res[i], 0, sizeof(resp->res[i]));
+	return &resp->res[i];
 }
 
 static struct sroce_res *sroce_res_find(struct sroce_resp *resp, u8 kind,
@@ -109,48 +127,60 @@ out_put:
 	return err;
 }
 
-/* The next READ after slot @i that still has responses to send, or -1. */
-static int sroce_read_next(struct sroce_resp *resp, int i)
+static int sroce_atomic_ack(struct sroce_qp *qp, u32 psn, u64 orig)
 {
-	int n;
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	const struct sroce_opinfo *info = sroce_op(SROCE_OP_ATOMIC_ACK);
+	struct sroce_atmack *ack;
+	struct sroce_txb txb;
+	int err;
 
-	for (n = 1; n < SROCE_RESP_RES; n++) {
-		int j = (i + n) % SROCE_RESP_RES;
-
-		if (j == resp->res_next)
-			break;
-		if (resp->res[j].kind == SROCE_RES_READ &&
-		    resp->res[j].sent < resp->res[j].npkts)
-			return j;
-	}
-	return -1;
+	err = sroce_tx_begin(sdev, &qp->path, info->hdr_len, 0, &txb);
+	if (err)
+		return err;
+	sroce_bth_set(txb.hdr, SROCE_OP_ATOMIC_ACK, false, 0,
+		      SROCE_DEFAULT_PKEY, qp->params.dest_qpn, false, psn);
+	sroce_aeth_set(txb.hdr + info->off_aeth, SROCE_AETH_ACK_UNLIMITED,
+		       qp->resp.msn);
+	ack = txb.hdr + info->off_atm;
+	ack->orig = cpu_to_be64(orig);
+	sroce_tx_seal(&txb);
+	return sroce_tx_xmit(sdev, &txb);
 }
 
-/* Sends up to @budget read response packets; the work item does the rest. */
-static void sroce_read_send(struct sroce_qp *qp, int budget)
+/*
+ * Sends up to @budget response packets in PSN order, then the ACK or NAK
+ * that waited for them; the work item does the rest.
+ */
+static void sroce_res_send(struct sroce_qp *qp, int budget)
 {
 	struct sroce_resp *resp = &qp->resp;
+	unsigned long delay = 0;
 	struct sroce_res *res;
 	int err;
 
 	lockdep_assert_held(&resp->lock);
 	while (resp->rd_cur >= 0 && budget > 0) {
 		res = &resp->res[resp->rd_cur];
-		if (res->sent >= res->npkts) {
-			resp->rd_cur = sroce_read_next(resp, resp->rd_cur);
+		if (!sroce_res_due(res)) {
+			resp->rd_cur = sroce_res_next_due(resp, resp->rd_cur);
 			continue;
 		}
-		err = sroce_read_packet(qp, res);
+		if (res->kind == SROCE_RES_READ)
+			err = sroce_read_packet(qp, res);
+		else
+			err = sroce_atomic_ack(qp, res->psn, res->orig);
 		/*
-		 * No skb or no room on the way out: the work item retries, a
-		 * few times in a row; then the packet counts as lost on the
-		 * wire, and the requester asks again.
+		 * No skb, or no room on the way out: the packet is built again
+		 * later, never skipped (a skipped response is a gap the
+		 * requester must ask for again). Past a few refusals in a row
+		 * the work item waits a tick between tries.
 		 */
-		if (err == -ENOMEM ||
-		    (err == -EAGAIN && ++resp->tx_busy <= SROCE_REQ_TX_RETRY))
+		if (err == -ENOMEM || err == -EAGAIN) {
+			if (++resp->tx_busy > SROCE_REQ_TX_RETRY)
+				delay = 1;
 			break;
-		if (err == -EAGAIN)
-			err = 0;
+		}
 		resp->tx_busy = 0;
 		if (err) {
 			/* the region went away under the READ */
@@ -163,23 +193,77 @@ static void sroce_read_send(struct sroce_qp *qp, int budget)
 		res->sent++;
 		budget--;
 	}
-	if (resp->rd_cur >= 0 && !resp->dead)
-		queue_work(system_highpri_wq, &resp->work);
+	if (resp->rd_cur >= 0) {
+		if (!resp->dead)
+			queue_delayed_work(system_highpri_wq, &resp->work, delay);
+		return;
+	}
+	if (resp->ack_due) {
+		resp->ack_due = false;
+		sroce_resp_ack(qp, resp->ack_syn, resp->ack_psn);
+	}
 }
 
 void sroce_resp_work(struct work_struct *work)
 {
-	struct sroce_qp *qp = container_of(work, struct sroce_qp, resp.work);
+	struct sroce_qp *qp = container_of(to_delayed_work(work),
+					   struct sroce_qp, resp.work);
 
 	spin_lock_bh(&qp->resp.lock);
 	if (!qp->resp.dead && sroce_qp_state(qp) != IB_QPS_ERR)
-		sroce_read_send(qp, SROCE_RESP_BURST);
+		sroce_res_send(qp, SROCE_RESP_BURST);
 	spin_unlock_bh(&qp->resp.lock);
 }
 
+/*
+ * Sends an ACK or NAK for @psn, or, while responses to earlier requests
+ * are still due, keeps it until they are out: an answer to a later PSN
+ * that overtook them would tell the requester they were lost.
+ */
+void sroce_resp_answer(struct sroce_qp *qp, u8 syndrome, u32 psn)
+{
+	struct sroce_resp *resp = &qp->resp;
+
+	lockdep_assert_held(&resp->lock);
+	if (resp->rd_cur < 0) {
+		sroce_resp_ack(qp, syndrome, psn);
+		return;
+	}
+	resp->ack_due = true;
+	resp->ack_syn = syndrome;
+	resp->ack_psn = psn;
+}
+
+/*
+ * A new record's responses are due: an idle responder sends a burst at
+ * once; behind others they go in PSN order, from the work item, so a row
+ * of large READs cannot flood the receiver's backlog from one softirq.
+ */
+static void sroce_res_queue(struct sroce_qp *qp, struct sroce_res *res)
+{
+	struct sroce_resp *resp = &qp->resp;
+
+	if (resp->rd_cur >= 0)
+		return;
+	resp->rd_cur = res - resp->res;
+	sroce_res_send(qp, SROCE_RESP_BURST);
+}
+
+/* A duplicate asks for @res again from its response @k on. */
+static void sroce_res_replay(struct sroce_qp *qp, struct sroce_res *res, u32 k)
+{
+	struct sroce_resp *resp = &qp->resp;
+	bool idle = resp->rd_cur < 0;
+
+	res->sent = min(res->sent, k);
+	/* the cursor only moves back: what is before it was all answered */
+	if (idle || sroce_psn_cmp(res->psn, resp->res[resp->rd_cur].psn) < 0)
+		resp->rd_cur = res - resp->res;
+	sroce_res_send(qp, idle ? SROCE_RESP_BURST : 0);
+}
+
 enum sroce_resp_verdict sroce_resp_read(struct sroce_qp *qp,
-					struct sroce_pkt *pkt,
-					struct sroce_kick *kick)
+					struct sroce_pkt *pkt)
 {
 	const struct sroce_reth *reth = sroce_pkt_ext(pkt, pkt->op->off_reth);
 	struct sroce_resp *resp = &qp->resp;
@@ -200,8 +284,6 @@ enum sroce_resp_verdict sroce_resp_read(struct sroce_qp *qp,
 		sroce_mr_put(ref);
 	}
 	res = sroce_res_new(resp);
-	if (!res)
-		return SROCE_RESP_INVALID;	/* past max_dest_rd_atomic */
 	res->kind = SROCE_RES_READ;
 	res->psn = pkt->psn;
 	res->npkts = len ? DIV_ROUND_UP(len, resp->mtu) : 1;
@@ -210,15 +292,7 @@ enum sroce_resp_verdict sroce_resp_read(struct sroce_qp *qp,
 	res->len = len;
 	resp->epsn = sroce_psn_add(pkt->psn, res->npkts);
 	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
-	/*
-	 * Only an idle responder answers inline: READs arriving behind one
-	 * are answered by the work item, a burst at a time, so that a row of
-	 * large READs cannot flood the receiver's backlog from one softirq.
-	 */
-	if (resp->rd_cur < 0) {
-		resp->rd_cur = res - resp->res;
-		sroce_read_send(qp, SROCE_RESP_BURST);
-	}
+	sroce_res_queue(qp, res);
 	return SROCE_RESP_OK;
 }
 
@@ -228,7 +302,6 @@ void sroce_resp_read_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	const struct sroce_reth *reth = sroce_pkt_ext(pkt, pkt->op->off_reth);
 	struct sroce_resp *resp = &qp->resp;
 	struct sroce_res *res;
-	bool idle;
 	u32 k;
 
 	res = sroce_res_find(resp, SROCE_RES_READ, pkt->psn);
@@ -237,10 +310,7 @@ void sroce_resp_read_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	k = (pkt->psn - res->psn) & SROCE_PSN_MASK;
 	if (be64_to_cpu(reth->va) != res->va + (u64)k * resp->mtu)
 		return;
-	res->sent = k;
-	idle = resp->rd_cur < 0;
-	resp->rd_cur = res - resp->res;
-	sroce_read_send(qp, idle ? SROCE_RESP_BURST : 0);
+	sroce_res_replay(qp, res, k);
 }
 
 struct sroce_atomic_ctx {
@@ -265,25 +335,6 @@ static int sroce_atomic_exec(void *ctx, void *va, u32 n)
 		WRITE_ONCE(*p, c->swap_add);
 	spin_unlock_bh(&sroce_atomic_lock);
 	return 0;
-}
-
-static void sroce_atomic_ack(struct sroce_qp *qp, u32 psn, u64 orig)
-{
-	struct sroce_dev *sdev = sroce_qp_dev(qp);
-	const struct sroce_opinfo *info = sroce_op(SROCE_OP_ATOMIC_ACK);
-	struct sroce_atmack *ack;
-	struct sroce_txb txb;
-
-	if (sroce_tx_begin(sdev, &qp->path, info->hdr_len, 0, &txb))
-		return;
-	sroce_bth_set(txb.hdr, SROCE_OP_ATOMIC_ACK, false, 0,
-		      SROCE_DEFAULT_PKEY, qp->params.dest_qpn, false, psn);
-	sroce_aeth_set(txb.hdr + info->off_aeth, SROCE_AETH_ACK_UNLIMITED,
-		       qp->resp.msn);
-	ack = txb.hdr + info->off_atm;
-	ack->orig = cpu_to_be64(orig);
-	sroce_tx_seal(&txb);
-	sroce_tx_xmit(sdev, &txb);
 }
 
 enum sroce_resp_verdict sroce_resp_atomic(struct sroce_qp *qp,
@@ -313,16 +364,15 @@ enum sroce_resp_verdict sroce_resp_atomic(struct sroce_qp *qp,
 	if (err)
 		return SROCE_RESP_ACCESS;
 
+	/* recorded always: a duplicate is answered, never executed again */
 	res = sroce_res_new(resp);
-	if (res) {
-		res->kind = SROCE_RES_ATOMIC;
-		res->psn = pkt->psn;
-		res->npkts = 1;
-		res->orig = c.orig;
-	}
+	res->kind = SROCE_RES_ATOMIC;
+	res->psn = pkt->psn;
+	res->npkts = 1;
+	res->orig = c.orig;
 	resp->epsn = sroce_psn_add(pkt->psn, 1);
 	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
-	sroce_atomic_ack(qp, pkt->psn, c.orig);
+	sroce_res_queue(qp, res);
 	return SROCE_RESP_OK;
 }
 
@@ -333,5 +383,18 @@ void sroce_resp_atomic_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
 
 	res = sroce_res_find(&qp->resp, SROCE_RES_ATOMIC, pkt->psn);
 	if (res)
-		sroce_atomic_ack(qp, pkt->psn, res->orig);
+		sroce_res_replay(qp, res, 0);
+}
+
+/* Nothing more is answered: the error state, or RESET (@forget: records). */
+void sroce_resp_rd_reset(struct sroce_resp *resp, bool forget)
+{
+	lockdep_assert_held(&resp->lock);
+	resp->rd_cur = -1;
+	resp->ack_due = false;
+	resp->tx_busy = 0;
+	if (!forget)
+		return;
+	resp->res_next = 0;
+	memset(resp->res, 0, sizeof(resp->res));
 }
