@@ -172,14 +172,23 @@ static void sroce_res_send(struct sroce_qp *qp, int budget)
 			err = sroce_atomic_ack(qp, res->psn, res->orig);
 		/*
 		 * No skb, or no room on the way out: the packet is built again
-		 * later, never skipped (a skipped response is a gap the
-		 * requester must ask for again). Past a few refusals in a row
-		 * the work item waits a tick between tries.
+		 * later (a skipped response is a gap the requester must ask
+		 * for again), at once a few times, then a tick apart. Only a
+		 * netdev that refuses it that often loses it, and then the
+		 * work item goes on a tick later: a link that stays down
+		 * costs a few tries per packet, not a busy loop.
 		 */
-		if (err == -ENOMEM || err == -EAGAIN) {
-			if (++resp->tx_busy > SROCE_REQ_TX_RETRY)
+		if (err == -ENOMEM ||
+		    (err == -EAGAIN &&
+		     ++resp->tx_busy <= 2 * SROCE_REQ_TX_RETRY)) {
+			if (resp->tx_busy > SROCE_REQ_TX_RETRY)
 				delay = 1;
 			break;
+		}
+		if (err == -EAGAIN) {
+			err = 0;
+			delay = 1;
+			budget = 1;
 		}
 		resp->tx_busy = 0;
 		if (err) {
