@@ -690,6 +690,9 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 		}
 		lost = err == -EAGAIN;
 		req->tx_busy = 0;
+		if (sroce_psn_cmp(req->psn, req->psn_max) < 0)
+			sroce_stat_inc(sroce_qp_dev(qp)->stats,
+				       RETRANSMITTED_PKTS);
 		if (w->opcode == IB_WR_RDMA_READ) {
 			req->psn = sroce_psn_add(w->first_psn, w->npkts);
 			req->send_pkt = w->npkts;
@@ -697,6 +700,8 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 			req->psn = sroce_psn_add(req->psn, 1);
 			req->send_pkt++;
 		}
+		if (sroce_psn_cmp(req->psn, req->psn_max) > 0)
+			req->psn_max = req->psn;
 		if (req->send_pkt >= w->npkts) {
 			/* all of it is out */
 			w->state = rc ? SROCE_SWQE_SENT : SROCE_SWQE_DONE;
@@ -818,6 +823,7 @@ void sroce_req_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 	if (mask & IB_QP_SQ_PSN) {
 		req->psn = attr->sq_psn & SROCE_PSN_MASK;
 		req->una = req->psn;
+		req->psn_max = req->psn;
 	}
 	if (mask & IB_QP_RETRY_CNT)
 		req->retry_left = attr->retry_cnt;

@@ -72,6 +72,8 @@ struct sroce_kick {
  *	out and wait for their ACK or response.
  * @send_pkt: packets of WQE @send already sent.
  * @psn: the next PSN to send.
+ * @psn_max: the PSN after the newest one ever sent: a packet below it is
+ *	sent again (counted in retransmitted_pkts).
  * @una: the oldest PSN not acknowledged.
  * @noack: packets sent since the last one with AckReq.
  * @retry_left, @rnr_left: retries left before the QP errors out.
@@ -100,6 +102,7 @@ struct sroce_req {
 	u32 send;
 	u32 send_pkt;
 	u32 psn;
+	u32 psn_max;
 	u32 una;
 	u32 noack;
 	u8 retry_left;

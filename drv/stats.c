@@ -40,6 +40,8 @@ static const struct rdma_stat_desc sroce_counter_descs[] = {
 	[SROCE_CNT_RX_DROP_STALE_RESP].name = "rx_drop_stale_resp",
 	/* a request the QP's access flags or max_dest_rd_atomic refuse */
 	[SROCE_CNT_RX_DROP_NO_ACCESS].name = "rx_drop_no_access",
+	/* request packets sent again (retransmits counts the go-backs) */
+	[SROCE_CNT_RETRANSMITTED_PKTS].name = "retransmitted_pkts",
 };
 
 int sroce_stats_init(struct sroce_stats __percpu **stats)
