@@ -41,6 +41,7 @@ static void sroce_comp_go_back(struct sroce_qp *qp, u32 psn)
 	if (req->gap && req->gap_psn == psn)
 		return;
 	if (sroce_req_rewind(qp, psn)) {
+		sroce_req_lost(qp);
 		req->gap = true;
 		req->gap_psn = psn;
 	}
@@ -49,9 +50,11 @@ static void sroce_comp_go_back(struct sroce_qp *qp, u32 psn)
 /* @una is the new oldest unacknowledged PSN, if it is newer. */
 static void sroce_comp_advance(struct sroce_qp *qp, u32 una)
 {
+	u32 acked = (una - qp->req.una) & SROCE_PSN_MASK;
+
 	if (sroce_psn_cmp(una, qp->req.una) > 0) {
 		qp->req.una = una;
-		sroce_req_progress(qp);
+		sroce_req_progress(qp, acked);
 	}
 }
 

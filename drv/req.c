@@ -225,16 +225,35 @@ static void sroce_req_arm(struct sroce_qp *qp)
 	mod_timer(&req->timer, jiffies + sroce_req_timeout(qp));
 }
 
-/* Called by the completer whenever an ACK moved @una forward. */
-void sroce_req_progress(struct sroce_qp *qp)
+/* Called by the completer whenever an ACK moved @una forward by @acked. */
+void sroce_req_progress(struct sroce_qp *qp, u32 acked)
 {
 	struct sroce_req *req = &qp->req;
+
+	lockdep_assert_held(&req->lock);
+	if (req->cwnd < SROCE_REQ_WINDOW) {
+		req->cwnd_acc += acked;
+		if (req->cwnd_acc >= req->cwnd) {
+			req->cwnd_acc = 0;
+			req->cwnd++;
+		}
+	}
 
 	/* both counts are per stretch without progress (IBTA 9.7.6.1.x) */
 	req->retry_left = qp->params.retry_cnt;
 	req->rnr_left = qp->params.rnr_retry;
 	req->gap = false;
 	sroce_req_arm(qp);
+}
+
+/* A packet was lost (on the wire, or refused on our side): less in flight. */
+void sroce_req_lost(struct sroce_qp *qp)
+{
+	struct sroce_req *req = &qp->req;
+
+	lockdep_assert_held(&req->lock);
+	req->cwnd = max_t(u32, req->cwnd / 2, SROCE_REQ_CWND_MIN);
+	req->cwnd_acc = 0;
 }
 
 /*
@@ -310,6 +329,7 @@ static void sroce_req_timer(struct timer_list *t)
 		}
 		req->retry_left--;
 		sroce_stat_inc(sroce_qp_dev(qp)->stats, COMP_RETRY);
+		sroce_req_lost(qp);
 		sroce_req_rewind(qp, req->una);
 	}
 	sroce_req_run_locked(qp, &kick);
@@ -501,9 +521,11 @@ static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
 
 	p.ackreq = false;
 	if (qp->ibqp.qp_type == IB_QPT_RC) {
+		/* twice per window at least, so a small one keeps moving */
 		p.ackreq = p.last ||
 			   p.info->flags & (SROCE_OPF_READ | SROCE_OPF_ATOMIC) ||
-			   req->noack + 1 >= SROCE_REQ_ACK_EVERY;
+			   req->noack + 1 >= min_t(u32, SROCE_REQ_ACK_EVERY,
+						   req->cwnd / 2);
 	}
 
 	/*
@@ -662,7 +684,7 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 		}
 		if (rc && sroce_psn_cmp(req->psn,
 					sroce_psn_add(req->una,
-						      SROCE_REQ_WINDOW)) >= 0)
+						      req->cwnd)) >= 0)
 			break;
 		err = sroce_req_packet(qp, w);
 		if (err && w->state == SROCE_SWQE_DONE) {
@@ -689,6 +711,8 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 			break;
 		}
 		lost = err == -EAGAIN;
+		if (lost)
+			sroce_req_lost(qp);
 		req->tx_busy = 0;
 		if (sroce_psn_cmp(req->psn, req->psn_max) < 0)
 			sroce_stat_inc(sroce_qp_dev(qp)->stats,
@@ -766,6 +790,7 @@ int sroce_req_init(struct sroce_qp *qp)
 	if (!req->swqe)
 		return -ENOMEM;
 	timer_setup(&req->timer, sroce_req_timer, 0);
+	req->cwnd = SROCE_REQ_WINDOW;
 	INIT_DELAYED_WORK(&req->work, sroce_req_work);
 	req->mtu = 256;
 	return 0;
@@ -803,6 +828,8 @@ void sroce_req_reset(struct sroce_qp *qp)
 	req->noack = 0;
 	req->tx_busy = 0;
 	req->gap = false;
+	req->cwnd = SROCE_REQ_WINDOW;
+	req->cwnd_acc = 0;
 	req->rnr_wait = false;
 	req->drain_event = false;
 	req->halted = false;

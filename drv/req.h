@@ -39,8 +39,12 @@ struct sroce_pkt;
 struct sroce_cq;
 struct sroce_srq;
 
-/* Packets in flight before the requester waits for an ACK. */
+/*
+ * Packets in flight before the requester waits for an ACK: at most
+ * SROCE_REQ_WINDOW, and fewer after a loss (struct sroce_req.cwnd).
+ */
 #define SROCE_REQ_WINDOW	128
+#define SROCE_REQ_CWND_MIN	4
 /* Immediate retries of a packet the netdev had no room for. */
 #define SROCE_REQ_TX_RETRY	8
 /* An AckReq at least every this many packets, and on every last one. */
@@ -76,6 +80,11 @@ struct sroce_kick {
  *	sent again (counted in retransmitted_pkts).
  * @una: the oldest PSN not acknowledged.
  * @noack: packets sent since the last one with AckReq.
+ * @cwnd: the send window in packets: halved on each loss (never below
+ *	SROCE_REQ_CWND_MIN), grown back by one per window's worth of
+ *	acknowledged packets (@cwnd_acc counts them), up to
+ *	SROCE_REQ_WINDOW. Go-back-N sends again everything in flight after
+ *	a lost packet: a smaller window on a lossy link loses less.
  * @retry_left, @rnr_left: retries left before the QP errors out.
  * @tx_busy: packets in a row the netdev refused: retried at once
  *	SROCE_REQ_TX_RETRY times, then a tick apart as often again, then the
@@ -105,6 +114,8 @@ struct sroce_req {
 	u32 psn_max;
 	u32 una;
 	u32 noack;
+	u32 cwnd;
+	u32 cwnd_acc;
 	u8 retry_left;
 	u8 rnr_left;
 	u8 tx_busy;
@@ -127,7 +138,8 @@ void sroce_req_flush(struct sroce_qp *qp);
 void sroce_req_reset(struct sroce_qp *qp);
 void sroce_req_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 			int mask, bool entered_sqd);
-void sroce_req_progress(struct sroce_qp *qp);
+void sroce_req_progress(struct sroce_qp *qp, u32 acked);
+void sroce_req_lost(struct sroce_qp *qp);
 bool sroce_req_rewind(struct sroce_qp *qp, u32 psn);
 void sroce_comp_rx(struct sroce_qp *qp, struct sroce_pkt *pkt);
 
