@@ -52,7 +52,6 @@
  *	device was added).
  * @num_mr: MRs allocated, at most @max_mr; kernel PDs' DMA MRs count too.
  * @num_mw: MWs allocated, at most SROCE_MAX_MW.
- * @key_seq: source of key bytes for new registrations.
  * @ahs: user AH number -> AH, for the UD packet path (ah.h).
  * @num_ah: AHs allocated, kernel ones included, at most SROCE_MAX_AH.
  * @rx_handler: sroce_rx_handler() is the netdev's rx handler, from a
@@ -77,7 +76,6 @@ struct sroce_dev {
 	u32 max_qp;
 	atomic_t num_mr;
 	atomic_t num_mw;
-	atomic_t key_seq;
 	struct sroce_table ahs;
 	atomic_t num_ah;
 	bool rx_handler;

@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <rdma/restrack.h>
 #include <rdma/rdma_netlink.h>
@@ -23,7 +24,6 @@ void sroce_keys_init(struct sroce_dev *sdev)
 			       SROCE_KEY_INDEX_MAX - SROCE_MAX_MW);
 	atomic_set(&sdev->num_mr, 0);
 	atomic_set(&sdev->num_mw, 0);
-	atomic_set(&sdev->key_seq, 0);
 	sroce_table_init(&sdev->keys, 1, SROCE_KEY_INDEX_MAX,
 			 sdev->max_mr + SROCE_MAX_MW);
 }
@@ -33,10 +33,18 @@ void sroce_keys_fini(struct sroce_dev *sdev)
 	sroce_table_fini(&sdev->keys);
 }
 
-/* A key byte for a new registration; rereg and binds step it instead. */
-u8 sroce_key_next_byte(struct sroce_dev *sdev)
+/*
+ * A random key byte other than @old: a peer that saw one key cannot guess
+ * the next, and a stale key stops matching at once.
+ */
+static u8 sroce_key_new_byte(u8 old)
 {
-	return (u8)atomic_inc_return(&sdev->key_seq);
+	u8 byte;
+
+	do {
+		byte = get_random_u8();
+	} while (byte == old);
+	return byte;
 }
 
 /*
@@ -53,7 +61,7 @@ int sroce_key_publish(struct sroce_dev *sdev, struct sroce_keyed *keyed,
 	err = sroce_table_add(&sdev->keys, keyed, &index, refp);
 	if (err)
 		return err;
-	WRITE_ONCE(keyed->key, index << 8 | sroce_key_next_byte(sdev));
+	WRITE_ONCE(keyed->key, index << 8 | get_random_u8());
 	return 0;
 }
 
@@ -507,7 +515,7 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 	if (flags & IB_MR_REREG_PD)
 		mr->pd = ibpd;
 	WRITE_ONCE(mr->keyed.key,
-		   index << 8 | (u8)(mr->keyed.key + 1));
+		   index << 8 | sroce_key_new_byte(mr->keyed.key));
 
 	/* the same index unless someone took it meanwhile */
 	err = sroce_table_add_at(&sdev->keys, &mr->keyed, index, &mr->ref);

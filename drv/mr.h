@@ -20,9 +20,11 @@
  *
  * Keys: lkey == rkey == index << 8 | key byte. The index (24 bits, never 0)
  * is the slot in the device's key table (restrack/table.h), shared by MRs
- * and MWs; the key byte changes on every registration and re-registration
- * (and, for MWs and fast-registered MRs, on every bind or fast registration
- * by the packet path), so a stale key stops matching at once.
+ * and MWs, handed out cyclically from a random start; the key byte is
+ * random on every registration, and a new random byte on every
+ * re-registration (for MWs and fast-registered MRs the consumer picks it on
+ * every bind or fast registration), so a stale key stops matching at once
+ * and no key can be predicted from another.
  *
  * References: the key table holds one reference from publication to
  * unpublication; every successful get holds one until its put. dereg_mr and
@@ -167,7 +169,6 @@ int sroce_key_publish(struct sroce_dev *sdev, struct sroce_keyed *keyed,
 		      struct sroce_ref **refp);
 void sroce_key_unpublish(struct sroce_dev *sdev, struct sroce_keyed *keyed,
 			 struct sroce_ref *ref);
-u8 sroce_key_next_byte(struct sroce_dev *sdev);
 
 struct sroce_keyed *sroce_key_get(struct sroce_dev *sdev, u32 key,
 				  struct sroce_ref **refp);

@@ -6,9 +6,9 @@
  *
  * Registration sizes and access flags, invalid flags, re-registration (by
  * the uverbs write command: the rxe provider has no rereg_mr), thousands of
- * MRs, the MR limit, MW types 1 and 2, AHs from the peer's RoCE v2 GIDs,
- * a process that exits holding objects, and `rdma res show mr` empty at the
- * end.
+ * MRs, the MR limit, MW types 1 and 2, unpredictable keys and QPNs, AHs
+ * from the peer's RoCE v2 GIDs, a process that exits holding objects, and
+ * `rdma res show mr` empty at the end.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -34,7 +34,7 @@
 #define LIMIT_MR	1000
 #define MANY_MR		5000
 #define DEFAULT_MAX_MR	65536
-#define NUM_TESTS	32
+#define NUM_TESTS	34
 #define CHURN_MR	3000
 #define MIN_DUMPS	20
 
@@ -167,6 +167,79 @@ static void test_attrs(struct ibv_context *c0, struct ibv_context *c1)
 		    a0.max_mr_size == 1ULL << 32 &&
 		    a0.page_size_cap == (uint64_t)sysconf(_SC_PAGESIZE),
 		    "device attributes: max_mr follows the parameter, MR size and page size honest");
+}
+
+/*
+ * Keys and QPNs cannot be predicted: key bytes are random, key indices and
+ * QPNs start at a random point on each device (before: a counter, MR 0x505
+ * then MW 0x607, and the first QPN of every device 2). Fails with
+ * certainty on the old scheme, passes unless chance strikes: KEY_SEQ keys
+ * (MRs and MWs in turn) whose (byte - index) is one constant (2^-56) or
+ * whose steps are all equal (2^-48); the first QPN and key index of both
+ * fresh devices all below LOW_START (2^-24 each). Runs first.
+ */
+#define KEY_SEQ		8
+#define LOW_START	0x1000u
+static void test_unpredictable(struct ibv_context *c[2], struct ibv_pd *pd0,
+			       char *buf)
+{
+	struct ibv_qp_init_attr init = { .qp_type = IBV_QPT_UD,
+					 .cap = { 4, 4, 1, 1, 0 } };
+	struct ibv_pd *pd[2] = { pd0, ibv_alloc_pd(c[1]) };
+	struct ibv_qp *qp[2] = {};
+	struct ibv_cq *cq[2] = {};
+	struct ibv_mr *mr[KEY_SEQ + 1] = {};
+	struct ibv_mw *mw[KEY_SEQ] = {};
+	__u32 key[KEY_SEQ + 1] = {}, qpn[2] = {};
+	bool made = !!pd[1], off = true, step = true;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		cq[i] = ibv_create_cq(c[i], 8, NULL, NULL, 0);
+		init.send_cq = init.recv_cq = cq[i];
+		qp[i] = cq[i] && pd[i] ? ibv_create_qp(pd[i], &init) : NULL;
+		qpn[i] = qp[i] ? qp[i]->qp_num : 0;
+		made &= qpn[i] >= 2 && qpn[i] <= 0xffffff;
+	}
+	/* key[KEY_SEQ]: the first MR of sroce1 */
+	for (i = 0; i <= KEY_SEQ && made; i++) {
+		if (i % 2 && i < KEY_SEQ)
+			mw[i] = ibv_alloc_mw(pd0, IBV_MW_TYPE_1);
+		else
+			mr[i] = ibv_reg_mr(pd[i / KEY_SEQ], buf, 4096,
+					   IBV_ACCESS_LOCAL_WRITE);
+		made &= mr[i] || mw[i];
+		key[i] = mr[i] ? mr[i]->lkey : mw[i] ? mw[i]->rkey : 0;
+	}
+	for (i = 1; i < KEY_SEQ; i++) {
+		off &= (__u8)(key[i] - (key[i] >> 8)) ==
+		       (__u8)(key[0] - (key[0] >> 8));
+		step &= key[i] - key[i - 1] == key[1] - key[0];
+	}
+	ktap_info("keys %#x %#x %#x %#x %#x %#x %#x %#x", key[0], key[1],
+		  key[2], key[3], key[4], key[5], key[6], key[7]);
+	ktap_info("first QPN sroce0 %#x sroce1 %#x; first key index %#x %#x",
+		  qpn[0], qpn[1], key[0] >> 8, key[KEY_SEQ] >> 8);
+	ktap_result(made && !off && !step,
+		    "%d MR/MW keys: key bytes random, not a counter", KEY_SEQ);
+	ktap_result(made && (qpn[0] >= LOW_START || qpn[1] >= LOW_START) &&
+		    ((key[0] >> 8) >= LOW_START ||
+		     (key[KEY_SEQ] >> 8) >= LOW_START),
+		    "fresh devices: QPNs and key indices start at random points");
+	for (i = 0; i <= KEY_SEQ; i++) {
+		if (mr[i])
+			ibv_dereg_mr(mr[i]);
+		if (i < KEY_SEQ && mw[i])
+			ibv_dealloc_mw(mw[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		if (qp[i])
+			ibv_destroy_qp(qp[i]);
+		if (cq[i])
+			ibv_destroy_cq(cq[i]);
+	}
+	if (pd[1])
+		ibv_dealloc_pd(pd[1]);
 }
 
 /* Every legal access combination at sizes 1 B .. 64 MiB, odd offsets too. */
@@ -741,6 +814,7 @@ int main(void)
 	memset(buf, 0x5a, buflen);
 
 	test_attrs(c0, c1);				/* 1 */
+	test_unpredictable((struct ibv_context *[]){ c0, c1 }, pd, buf); /* 2 */
 	test_sizes(pd, buf);				/* 7 */
 	test_illegal(pd, buf);				/* 3 */
 	test_rereg(pd, pd2, buf);			/* 6 */
