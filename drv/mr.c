@@ -455,9 +455,12 @@ err_free_mr:
 
 /*
  * Changes a user MR in place (core keeps its object) and gives it a new key
- * byte. Everything that can fail before the change happens first, so a
- * failure there leaves the MR as it was. The MR is unpublished while it
- * changes, which waits for the packet path to let go of it.
+ * byte. Windows bound to the MR were granted against what it is now: while
+ * any are, the MR cannot change (-EBUSY, as for dereg_mr), and while it
+ * changes no window can be bound to it. Everything that can fail before the
+ * change happens first, so a failure there leaves the MR as it was. The MR
+ * is unpublished while it changes, which waits for the packet path to let
+ * go of it.
  */
 struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				  u64 length, u64 iova, int access,
@@ -485,6 +488,9 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		length = mr->length;
 		iova = mr->iova;
 	}
+	/* closes the MR to binds (sroce_mr_bind_ref()) until it is done */
+	if (atomic_cmpxchg(&mr->num_mw, 0, SROCE_MR_DEAD) != 0)
+		return ERR_PTR(-EBUSY);
 	/* read-only pins may be COW copies: writable access needs new pins */
 	repin = (flags & IB_MR_REREG_TRANS) ||
 		(ib_access_writable(access) && !mr->umem->writable);
@@ -492,7 +498,7 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		err = sroce_umem_pin(ibmr->device, start, length, access,
 				     &umem, &pages, &npages);
 		if (err)
-			return ERR_PTR(err);
+			goto out_open_binds;
 	}
 
 	index = sroce_key_index(mr->keyed.key);
@@ -528,11 +534,14 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 	if (err) {
 		/* unreachable until dereg_mr, which copes with that */
 		mr->ref = NULL;
-		return ERR_PTR(err);
+		goto out_open_binds;
 	}
 	ibmr->lkey = mr->keyed.key;
 	ibmr->rkey = mr->keyed.key;
-	return NULL;
+
+out_open_binds:
+	atomic_set(&mr->num_mw, 0);
+	return err ? ERR_PTR(err) : NULL;
 }
 
 struct ib_mr *sroce_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,

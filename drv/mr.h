@@ -31,7 +31,9 @@
  * dealloc_mw unpublish first and wait for the last reference
  * (sroce_table_remove()), so the packet path never sees an MR or MW die
  * under it. rereg_user_mr does the same around the change: while it runs
- * the MR is unreachable, as the IB spec allows.
+ * the MR is unreachable, as the IB spec allows. Neither runs while memory
+ * windows are bound to the MR (-EBUSY): a window's rights were granted
+ * against the MR as it is.
  */
 #ifndef _SROCE_MR_H
 #define _SROCE_MR_H
@@ -103,8 +105,9 @@ enum sroce_mr_state {
  * @length: bytes in the region (unbounded for DMA MRs; for fast-reg MRs
  *	set from ibmr.length by the fast registration).
  * @num_mw: memory windows bound to the MR (bound and unbound by the packet
- *	path); dereg_mr refuses with -EBUSY while any are, and otherwise sets
- *	it to SROCE_MR_DEAD, after which no window can be bound to the MR.
+ *	path); dereg_mr and rereg_user_mr refuse with -EBUSY while any are.
+ *	Otherwise dereg_mr sets it to SROCE_MR_DEAD for good, rereg_user_mr
+ *	while it changes the MR: no window can be bound meanwhile.
  * @umem: user MRs: the pinned memory.
  * @pages: user MRs: the pinned pages, one per PAGE_SIZE, in order, so that
  *	the byte at @iova + n lives in page (offset + n) >> PAGE_SHIFT where
@@ -138,10 +141,13 @@ struct sroce_mr {
 	u32 fr_npages;
 };
 
-/* @num_mw of an MR that dereg_mr is destroying */
+/* @num_mw of an MR that dereg_mr destroys or rereg_user_mr changes */
 #define SROCE_MR_DEAD	INT_MIN
 
-/* A window is being bound to @mr: false if the MR is being destroyed. */
+/*
+ * A window is being bound to @mr: false if the MR is being destroyed or
+ * re-registered.
+ */
 static inline bool sroce_mr_bind_ref(struct sroce_mr *mr)
 {
 	return atomic_fetch_add_unless(&mr->num_mw, 1, SROCE_MR_DEAD) !=

@@ -6,9 +6,10 @@
  *
  * Registration sizes and access flags, invalid flags, re-registration (by
  * the uverbs write command: the rxe provider has no rereg_mr), thousands of
- * MRs, the MR limit, MW types 1 and 2, unpredictable keys and QPNs, AHs
- * from the peer's RoCE v2 GIDs, a process that exits holding objects, and
- * `rdma res show mr` empty at the end.
+ * MRs, the MR limit, MW types 1 and 2, no rereg_mr of an MR with a bound
+ * window, unpredictable keys and QPNs, AHs from the peer's RoCE v2 GIDs, a
+ * process that exits holding objects, and `rdma res show mr` empty at the
+ * end.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -34,7 +35,7 @@
 #define LIMIT_MR	1000
 #define MANY_MR		5000
 #define DEFAULT_MAX_MR	65536
-#define NUM_TESTS	34
+#define NUM_TESTS	36
 #define CHURN_MR	3000
 #define MIN_DUMPS	20
 
@@ -510,6 +511,129 @@ static int find_gid(struct ibv_context *ctx, const char *ip, union ibv_gid *gid)
 	return -1;
 }
 
+/* An RC QP on @pd in RTS, connected to itself; nothing goes on the wire. */
+static struct ibv_qp *self_rc_qp(struct ibv_pd *pd, struct ibv_cq *cq,
+				 const char *ip)
+{
+	struct ibv_qp_init_attr init = { .send_cq = cq, .recv_cq = cq,
+					 .qp_type = IBV_QPT_RC,
+					 .cap = { 8, 8, 1, 1, 0 } };
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
+	struct ibv_qp *qp = ibv_create_qp(pd, &init);
+	int sgid = find_gid(pd->context, ip, &a.ah_attr.grh.dgid);
+
+	if (!qp || sgid < 0 ||
+	    ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+		goto err;
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = IBV_MTU_1024;
+	a.dest_qp_num = qp->qp_num;
+	a.max_dest_rd_atomic = 1;
+	a.min_rnr_timer = 12;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.port_num = 1;
+	a.ah_attr.grh.sgid_index = sgid;
+	a.ah_attr.grh.hop_limit = 64;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		goto err;
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 1;
+	if (!ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			   IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			   IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC))
+		return qp;
+err:
+	ktap_info("self-connected RC QP: %s", strerror(errno));
+	if (qp)
+		ibv_destroy_qp(qp);
+	return NULL;
+}
+
+/*
+ * Binds type 2 window @mw to [@addr, +@len) of @mr for remote write, or
+ * invalidates it when @len is 0; the completion's status (-1: none in 5 s).
+ */
+static int mw_op(struct ibv_qp *qp, struct ibv_cq *cq, struct ibv_mw *mw,
+		 __u32 *rkey, struct ibv_mr *mr, void *addr, size_t len)
+{
+	struct ibv_send_wr wr = { .opcode = IBV_WR_LOCAL_INV,
+				  .send_flags = IBV_SEND_SIGNALED,
+				  .invalidate_rkey = *rkey }, *bad;
+	struct ibv_wc wc;
+	int i;
+
+	if (len) {
+		*rkey = ibv_inc_rkey(*rkey);
+		wr.opcode = IBV_WR_BIND_MW;
+		wr.bind_mw.mw = mw;
+		wr.bind_mw.rkey = *rkey;
+		wr.bind_mw.bind_info = (struct ibv_mw_bind_info){
+			mr, (uintptr_t)addr, len, IBV_ACCESS_REMOTE_WRITE };
+	}
+	if (ibv_post_send(qp, &wr, &bad))
+		return -1;
+	for (i = 0; i < 5000; i++, usleep(1000))
+		if (ibv_poll_cq(cq, 1, &wc) == 1)
+			return wc.status;
+	return -1;
+}
+
+/*
+ * rereg_mr of an MR with a bound memory window fails with EBUSY, as
+ * dereg_mr does: the window's rights were granted against the MR as it is
+ * (before, a window kept granting remote write into an MR re-registered
+ * read-only). Once the window is invalidated, rereg_mr works again.
+ */
+static void test_rereg_bound(struct ibv_context *c, char *buf)
+{
+	struct ibv_pd *pd = ibv_alloc_pd(c);
+	struct ibv_cq *cq = ibv_create_cq(c, 16, NULL, NULL, 0);
+	struct ibv_qp *qp = pd && cq ? self_rc_qp(pd, cq, "198.18.1.2") : NULL;
+	struct ibv_mw *mw = qp ? ibv_alloc_mw(pd, IBV_MW_TYPE_2) : NULL;
+	struct ibv_mr *mr = NULL;
+	int bind = -1, inv = -1, rr = 0, rr_trans = 0, dr = 0, rr_after = -1;
+	__u32 rkey = mw ? mw->rkey : 0, key;
+
+	if (mw)
+		mr = ibv_reg_mr(pd, buf, 8192,
+				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_MW_BIND);
+	if (mr)
+		bind = mw_op(qp, cq, mw, &rkey, mr, buf, 4096);
+	if (!bind) {
+		rr = rereg(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, 0, NULL, 0,
+			   &key);
+		rr_trans = rereg(mr, IBV_REREG_MR_CHANGE_TRANSLATION,
+				 buf + 8192, 4096, NULL, 0, &key);
+		dr = ibv_dereg_mr(mr);
+		inv = mw_op(qp, cq, mw, &rkey, NULL, NULL, 0);
+	}
+	if (!inv)
+		rr_after = rereg(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, 0, NULL,
+				 IBV_ACCESS_LOCAL_WRITE, &key);
+	ktap_info("bind %d; rereg access %d, translation %d, dereg %d; invalidate %d; rereg then %d",
+		  bind, rr, rr_trans, dr, inv, rr_after);
+	ktap_result(!bind && rr == -EBUSY && rr_trans == -EBUSY && dr == EBUSY,
+		    "rereg_mr (access, translation) and dereg_mr of an MR with a bound window: EBUSY");
+	ktap_result(!inv && !rr_after,
+		    "once the window is invalidated, rereg_mr works");
+	if (mr && (dr != EBUSY || ibv_dereg_mr(mr)))
+		ktap_info("MR not deregistered");
+	if (mw)
+		ibv_dealloc_mw(mw);
+	if (qp)
+		ibv_destroy_qp(qp);
+	if (cq)
+		ibv_destroy_cq(cq);
+	if (pd)
+		ibv_dealloc_pd(pd);
+}
+
 static int find_gid_on(const char *dev, const char *ip, union ibv_gid *gid)
 {
 	struct ibv_context *c = open_dev(dev);
@@ -821,6 +945,7 @@ int main(void)
 	test_many(pd, buf);				/* 1 */
 	test_limit(c1, buf);				/* 2 */
 	test_mw(pd, buf);				/* 4 */
+	test_rereg_bound(c1, buf);			/* 2 */
 	test_ah(c0, c1, pd);				/* 4 */
 	test_exit_reclaims(buf);			/* 1 */
 	test_churn_under_dump(pd, pd2, buf);		/* 1 */
