@@ -10,11 +10,12 @@
  * completer (responses). The skb is never linearized: headers are pulled,
  * the payload is copied out with skb_copy_bits() into its destination.
  *
- * sroce_rx_handler() is the netdev's rx handler (registered by newlink
- * when the netdev has none): packets of connected QPs, from their peer to
- * them, go from there straight to the same checks and the QP, before the
- * IP stack. Softirq, under RCU; the device outlives the handler, which is
- * unregistered (with a grace period) before dealloc_driver tears down.
+ * sroce_rx_handler() is the netdev's rx handler (registered by newlink,
+ * before the device is registered, when the netdev has none): packets of
+ * connected QPs, from their peer to them, go from there straight to the
+ * same checks and the QP, before the IP stack. Softirq, under RCU; the
+ * device outlives the handler, which is unregistered (with a grace period)
+ * before dealloc_driver tears down.
  */
 #ifndef _SROCE_RX_H
 #define _SROCE_RX_H
