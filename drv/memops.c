@@ -149,7 +149,11 @@ int sroce_rkey_invalidate(struct sroce_qp *qp, u32 rkey)
 	return sroce_invalidate(qp, rkey, true);
 }
 
-/* REG_MR: a kernel ULP's fast registration of an MR it mapped. */
+/*
+ * REG_MR: a kernel ULP's fast registration of an MR it mapped. Only an
+ * invalid MR (new, or invalidated since) may be registered (IB spec): a
+ * valid one keeps its registration and the WQE fails.
+ */
 static int sroce_fast_reg(struct sroce_qp *qp, const struct sroce_swqe *w)
 {
 	struct sroce_mr *mr = to_smr(w->mem.mr);
@@ -157,6 +161,9 @@ static int sroce_fast_reg(struct sroce_qp *qp, const struct sroce_swqe *w)
 	if (mr->kind != SROCE_MR_FAST_REG || mr->pd != qp->ibqp.pd ||
 	    sroce_key_index(w->mem.key) != sroce_key_index(mr->keyed.key) ||
 	    (w->mem.access & ~SROCE_MR_ACCESS_MASK))
+		return -EINVAL;
+	/* pairs with the release of an invalidation (sroce_invalidate()) */
+	if (smp_load_acquire(&mr->state) != SROCE_MR_INVALID)
 		return -EINVAL;
 	mr->access = w->mem.access;
 	mr->iova = mr->ibmr.iova;
