@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 CYCLES=${CYCLES:-100}
-STRESS_SECONDS=${STRESS_SECONDS:-30}
+STRESS_SECONDS=${STRESS_SECONDS:-45}
 
 # Frames to UDP port 4791 of $VETH_A's address, sent on $VETH_B until $1
 # (epoch seconds): each one runs $VETH_A's rx handler, if it has one.
@@ -129,14 +129,20 @@ repeat_until "rdma link add sroce0 type sroce netdev $VETH_A" "$end" "$tmp/add" 
 adders=$!
 repeat_until "rdma link delete sroce0" "$end" "$tmp/del" &
 deleters=$!
-# RTNL held often: newlink and dealloc take it, so it widens their windows
-repeat_until "ip link set $VETH_A alias sroce-stress-\$RANDOM" "$end" "$tmp/rtnl" &
+# RTNL held often and long (a netdev's unregistration waits for RCU under
+# it): newlink and dealloc take it, so their windows widen
+repeat_until "ip link add sroce_dmy0 type dummy && ip link del sroce_dmy0" \
+	"$end" "$tmp/rtnl" &
 rtnl=$!
-wait "$adders" "$deleters" "$rtnl" "$senders"
-adds=$(cat "$tmp/add") dels=$(cat "$tmp/del") rtnls=$(cat "$tmp/rtnl")
+repeat_until "ip link add sroce_dmy1 type dummy && ip link del sroce_dmy1" \
+	"$end" "$tmp/rtnl1" &
+rtnl1=$!
+wait "$adders" "$deleters" "$rtnl" "$rtnl1" "$senders"
+adds=$(cat "$tmp/add") dels=$(cat "$tmp/del")
+rtnls=$(($(cat "$tmp/rtnl") + $(cat "$tmp/rtnl1")))
 rm -rf "$tmp"
 rdma link delete sroce0 2>/dev/null
-ktap_info "$STRESS_SECONDS s of racing: $adds adds, $dels deletes, $rtnls RTNL changes"
+ktap_info "$STRESS_SECONDS s of racing: $adds adds, $dels deletes, $rtnls dummy netdevs added and deleted"
 if [ "$adds" -gt 0 ] && [ "$dels" -gt 0 ] && rdma_dev_gone sroce0 &&
    ! dmesg_since_mark | grep -q "has an rx handler"; then
 	ktap_ok "link add racing link delete: every device went, none left its rx handler"
