@@ -562,12 +562,14 @@ err:
 static int mw_op(struct ibv_qp *qp, struct ibv_cq *cq, struct ibv_mw *mw,
 		 __u32 *rkey, struct ibv_mr *mr, void *addr, size_t len)
 {
-	struct ibv_send_wr wr = { .opcode = IBV_WR_LOCAL_INV,
-				  .send_flags = IBV_SEND_SIGNALED,
-				  .invalidate_rkey = *rkey }, *bad;
+	struct ibv_send_wr wr = { .send_flags = IBV_SEND_SIGNALED }, *bad;
 	struct ibv_wc wc;
 	int i;
 
+	/* no invalidate_rkey for a bind: it is imm_data, which must be 0 */
+	wr.opcode = IBV_WR_LOCAL_INV;
+	if (!len)
+		wr.invalidate_rkey = *rkey;
 	if (len) {
 		*rkey = ibv_inc_rkey(*rkey);
 		wr.opcode = IBV_WR_BIND_MW;
@@ -597,7 +599,7 @@ static void test_rereg_bound(struct ibv_context *c, char *buf)
 	struct ibv_qp *qp = pd && cq ? self_rc_qp(pd, cq, "198.18.1.2") : NULL;
 	struct ibv_mw *mw = qp ? ibv_alloc_mw(pd, IBV_MW_TYPE_2) : NULL;
 	struct ibv_mr *mr = NULL;
-	int bind = -1, inv = -1, rr = 0, rr_trans = 0, dr = 0, rr_after = -1;
+	int bind = -1, inv = -1, rr = 0, rr_trans = 0, dr = -1, rr_after = -1;
 	__u32 rkey = mw ? mw->rkey : 0, key;
 
 	if (mw)
@@ -622,7 +624,7 @@ static void test_rereg_bound(struct ibv_context *c, char *buf)
 		    "rereg_mr (access, translation) and dereg_mr of an MR with a bound window: EBUSY");
 	ktap_result(!inv && !rr_after,
 		    "once the window is invalidated, rereg_mr works");
-	if (mr && (dr != EBUSY || ibv_dereg_mr(mr)))
+	if (mr && dr && ibv_dereg_mr(mr))
 		ktap_info("MR not deregistered");
 	if (mw)
 		ibv_dealloc_mw(mw);
