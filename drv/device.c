@@ -22,7 +22,7 @@
 #include "stats.h"
 #include "verbs.h"
 
-/* Protects sroce_devices and each device's @port_state and @registered. */
+/* Protects sroce_devices and each device's @port_state. */
 static DEFINE_MUTEX(sroce_devices_lock);
 static LIST_HEAD(sroce_devices);
 
@@ -51,8 +51,41 @@ static int sroce_check_netdev(struct net_device *ndev)
 }
 
 /*
+ * Makes sroce_rx_handler() the netdev's rx handler (the fast path of
+ * connected QPs, rx.h), when the netdev has none; without it, RoCEv2 takes
+ * the IP stack's path. Called before the device is registered: the handler
+ * only needs the tables sroce_verbs_setup() made.
+ */
+static void sroce_rx_handler_attach(struct sroce_dev *sdev, const char *name)
+{
+	rtnl_lock();
+	sdev->rx_handler = !netdev_rx_handler_register(sdev->ndev,
+						       sroce_rx_handler, sdev);
+	rtnl_unlock();
+	if (!sdev->rx_handler)
+		netdev_info(sdev->ndev, "sroce: %s: the netdev has an rx handler (bridge or bond port?); RoCEv2 takes the IP stack's path\n",
+			    name);
+}
+
+/* The reverse; returns once no packet is in the handler any more. */
+static void sroce_rx_handler_detach(struct sroce_dev *sdev)
+{
+	if (!sdev->rx_handler)
+		return;
+	rtnl_lock();
+	netdev_rx_handler_unregister(sdev->ndev);
+	rtnl_unlock();
+	sdev->rx_handler = false;
+}
+
+/*
  * Called by ib_core's nldev for `rdma link add NAME type sroce netdev NDEV`;
  * @ndev is held by the caller for the duration of the call.
+ *
+ * Everything is set up before ib_register_device(): once it returns, the
+ * device is visible, and a concurrent `rdma link delete` (or the netdev
+ * going away) may already have unregistered and freed it, so newlink
+ * touches nothing of it after a successful registration.
  */
 int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 {
@@ -85,32 +118,23 @@ int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 		goto err_dealloc_device;
 	}
 	list_add_tail(&sdev->list, &sroce_devices);
+	sdev->port_state = sroce_port_state(sdev);
 	mutex_unlock(&sroce_devices_lock);
+
+	sroce_rx_handler_attach(sdev, ibdev_name);
 
 	err = ib_register_device(&sdev->ibdev, ibdev_name, NULL);
 	if (err) {
 		netdev_warn(ndev, "sroce: registering %s failed: %d\n",
 			    ibdev_name, err);
-		goto err_dealloc_device;
+		goto err_detach_rx_handler;
 	}
-
-	mutex_lock(&sroce_devices_lock);
-	sdev->registered = true;
-	sdev->port_state = sroce_port_state(sdev);
-	mutex_unlock(&sroce_devices_lock);
-
-	/* the fast path of connected QPs (rx.h); without it, the IP stack */
-	rtnl_lock();
-	sdev->rx_handler = !netdev_rx_handler_register(ndev, sroce_rx_handler,
-						       sdev);
-	rtnl_unlock();
-	if (!sdev->rx_handler)
-		netdev_info(ndev, "sroce: %s: the netdev has an rx handler (bridge or bond port?); RoCEv2 takes the IP stack's path\n",
-			    dev_name(&sdev->ibdev.dev));
-
-	netdev_info(ndev, "sroce: %s added\n", dev_name(&sdev->ibdev.dev));
+	/* sdev may be gone already: only the caller's name and netdev */
+	netdev_info(ndev, "sroce: %s added\n", ibdev_name);
 	return 0;
 
+err_detach_rx_handler:
+	sroce_rx_handler_detach(sdev);
 err_dealloc_device:
 	/* Calls sroce_dev_dealloc(), which undoes the list and netdev steps. */
 	ib_dealloc_device(&sdev->ibdev);
@@ -124,15 +148,9 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 
 	mutex_lock(&sroce_devices_lock);
 	list_del_init(&sdev->list);
-	sdev->registered = false;
 	mutex_unlock(&sroce_devices_lock);
 
-	if (sdev->rx_handler) {
-		rtnl_lock();
-		netdev_rx_handler_unregister(sdev->ndev);
-		rtnl_unlock();
-		sdev->rx_handler = false;
-	}
+	sroce_rx_handler_detach(sdev);
 
 	/* the reverse of sroce_verbs_setup() */
 	sroce_stats_fini(sdev->stats);
@@ -146,7 +164,10 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 /*
  * Finds the registered device on @ndev and takes a device reference
  * (ib_device_try_get()), or returns NULL. The entry cannot be freed while we
- * look because dealloc_driver takes sroce_devices_lock to unlink it.
+ * look because dealloc_driver takes sroce_devices_lock to unlink it. A
+ * device is on the list from before its registration: until the
+ * registration takes core's first reference, and again once its
+ * unregistration dropped the last, ib_device_try_get() fails.
  */
 struct sroce_dev *sroce_dev_find_get(struct net_device *ndev)
 {
@@ -154,7 +175,7 @@ struct sroce_dev *sroce_dev_find_get(struct net_device *ndev)
 
 	mutex_lock(&sroce_devices_lock);
 	sdev = sroce_dev_by_ndev(ndev);
-	if (sdev && (!sdev->registered || !ib_device_try_get(&sdev->ibdev)))
+	if (sdev && !ib_device_try_get(&sdev->ibdev))
 		sdev = NULL;
 	mutex_unlock(&sroce_devices_lock);
 	return sdev;

@@ -34,8 +34,6 @@
  * @list: entry on sroce_devices, under sroce_devices_lock.
  * @port_state: the port state last announced with a port event, under
  *	sroce_devices_lock.
- * @registered: set once ib_register_device() succeeded, under
- *	sroce_devices_lock; until then the notifier leaves the device alone.
  * @num_pd: protection domains allocated, bounded by the device attribute.
  * @stats: per-CPU counters (stats.h), from sroce_verbs_setup() to
  *	dealloc_driver.
@@ -52,11 +50,11 @@
  *	device was added).
  * @num_mr: MRs allocated, at most @max_mr; kernel PDs' DMA MRs count too.
  * @num_mw: MWs allocated, at most SROCE_MAX_MW.
- * @key_seq: source of key bytes for new registrations.
  * @ahs: user AH number -> AH, for the UD packet path (ah.h).
  * @num_ah: AHs allocated, kernel ones included, at most SROCE_MAX_AH.
- * @rx_handler: sroce_rx_handler() is the netdev's rx handler, from a
- *	successful registration to the start of dealloc_driver (under RTNL).
+ * @rx_handler: sroce_rx_handler() is the netdev's rx handler, from before
+ *	ib_register_device() (newlink) to the start of dealloc_driver, or to
+ *	newlink's unwind of a failed registration; written under RTNL.
  */
 struct sroce_stats;
 
@@ -66,7 +64,6 @@ struct sroce_dev {
 	netdevice_tracker ndev_tracker;
 	struct list_head list;
 	enum ib_port_state port_state;
-	bool registered;
 	atomic_t num_pd;
 	struct sroce_stats __percpu *stats;
 	struct sroce_table qpn_table;
@@ -77,7 +74,6 @@ struct sroce_dev {
 	u32 max_qp;
 	atomic_t num_mr;
 	atomic_t num_mw;
-	atomic_t key_seq;
 	struct sroce_table ahs;
 	atomic_t num_ah;
 	bool rx_handler;

@@ -11,7 +11,24 @@
 #include "qp.h"
 #include "wqe.h"
 
-/* The MR a window grants [@va, @va + @len) of, with a reference. */
+/*
+ * What an MR must grant itself for a window bound to it to allow @access:
+ * binding (IB_ACCESS_MW_BIND), and local write for remote write or atomic
+ * (IB spec, the checks of a bind). A window never grants more than its MR.
+ */
+static int sroce_mw_mr_access(int access)
+{
+	int need = IB_ACCESS_MW_BIND;
+
+	if (access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC))
+		need |= IB_ACCESS_LOCAL_WRITE;
+	return need;
+}
+
+/*
+ * The MR a window grants [@va, @va + @len) of, with a reference. The MR is
+ * checked again, by its own key and rights, on every use.
+ */
 static struct sroce_mr *sroce_mw_target(struct sroce_qp *qp,
 					struct sroce_mw *mw, int access,
 					u64 va, u64 len,
@@ -36,7 +53,8 @@ static struct sroce_mr *sroce_mw_target(struct sroce_qp *qp,
 	spin_unlock_bh(&mw->lock);
 	if (!ok)
 		return ERR_PTR(-EACCES);
-	return sroce_mr_get(sdev, mr_key, pd, 0, va, len, refp);
+	return sroce_mr_get(sdev, mr_key, pd, sroce_mw_mr_access(access), va,
+			    len, refp);
 }
 
 /**
@@ -131,7 +149,11 @@ int sroce_rkey_invalidate(struct sroce_qp *qp, u32 rkey)
 	return sroce_invalidate(qp, rkey, true);
 }
 
-/* REG_MR: a kernel ULP's fast registration of an MR it mapped. */
+/*
+ * REG_MR: a kernel ULP's fast registration of an MR it mapped. Only an
+ * invalid MR (new, or invalidated since) may be registered (IB spec): a
+ * valid one keeps its registration and the WQE fails.
+ */
 static int sroce_fast_reg(struct sroce_qp *qp, const struct sroce_swqe *w)
 {
 	struct sroce_mr *mr = to_smr(w->mem.mr);
@@ -139,6 +161,9 @@ static int sroce_fast_reg(struct sroce_qp *qp, const struct sroce_swqe *w)
 	if (mr->kind != SROCE_MR_FAST_REG || mr->pd != qp->ibqp.pd ||
 	    sroce_key_index(w->mem.key) != sroce_key_index(mr->keyed.key) ||
 	    (w->mem.access & ~SROCE_MR_ACCESS_MASK))
+		return -EINVAL;
+	/* pairs with the release of an invalidation (sroce_invalidate()) */
+	if (smp_load_acquire(&mr->state) != SROCE_MR_INVALID)
 		return -EINVAL;
 	mr->access = w->mem.access;
 	mr->iova = mr->ibmr.iova;
@@ -173,17 +198,11 @@ static int sroce_bind_mw(struct sroce_qp *qp, const struct sroce_swqe *w)
 	}
 	if (w->mem.length) {
 		mr = sroce_mr_get(sdev, w->mem.mr_lkey, qp->ibqp.pd,
-				  IB_ACCESS_MW_BIND, w->mem.addr,
-				  w->mem.length, &mr_ref);
+				  sroce_mw_mr_access(w->mem.access),
+				  w->mem.addr, w->mem.length, &mr_ref);
 		if (IS_ERR(mr)) {
 			err = -EACCES;
 			goto out_put;
-		}
-		if ((w->mem.access & (IB_ACCESS_REMOTE_WRITE |
-				      IB_ACCESS_REMOTE_ATOMIC)) &&
-		    !(mr->access & IB_ACCESS_LOCAL_WRITE)) {
-			err = -EACCES;
-			goto out_put_mr;
 		}
 		if (!sroce_mr_bind_ref(mr)) {
 			err = -EACCES;

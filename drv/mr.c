@@ -7,6 +7,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <rdma/restrack.h>
 #include <rdma/rdma_netlink.h>
@@ -23,7 +24,6 @@ void sroce_keys_init(struct sroce_dev *sdev)
 			       SROCE_KEY_INDEX_MAX - SROCE_MAX_MW);
 	atomic_set(&sdev->num_mr, 0);
 	atomic_set(&sdev->num_mw, 0);
-	atomic_set(&sdev->key_seq, 0);
 	sroce_table_init(&sdev->keys, 1, SROCE_KEY_INDEX_MAX,
 			 sdev->max_mr + SROCE_MAX_MW);
 }
@@ -33,10 +33,18 @@ void sroce_keys_fini(struct sroce_dev *sdev)
 	sroce_table_fini(&sdev->keys);
 }
 
-/* A key byte for a new registration; rereg and binds step it instead. */
-u8 sroce_key_next_byte(struct sroce_dev *sdev)
+/*
+ * A random key byte other than @old: a peer that saw one key cannot guess
+ * the next, and a stale key stops matching at once.
+ */
+static u8 sroce_key_new_byte(u8 old)
 {
-	return (u8)atomic_inc_return(&sdev->key_seq);
+	u8 byte;
+
+	do {
+		byte = get_random_u8();
+	} while (byte == old);
+	return byte;
 }
 
 /*
@@ -53,7 +61,7 @@ int sroce_key_publish(struct sroce_dev *sdev, struct sroce_keyed *keyed,
 	err = sroce_table_add(&sdev->keys, keyed, &index, refp);
 	if (err)
 		return err;
-	WRITE_ONCE(keyed->key, index << 8 | sroce_key_next_byte(sdev));
+	WRITE_ONCE(keyed->key, index << 8 | get_random_u8());
 	return 0;
 }
 
@@ -447,9 +455,12 @@ err_free_mr:
 
 /*
  * Changes a user MR in place (core keeps its object) and gives it a new key
- * byte. Everything that can fail before the change happens first, so a
- * failure there leaves the MR as it was. The MR is unpublished while it
- * changes, which waits for the packet path to let go of it.
+ * byte. Windows bound to the MR were granted against what it is now: while
+ * any are, the MR cannot change (-EBUSY, as for dereg_mr), and while it
+ * changes no window can be bound to it. Everything that can fail before the
+ * change happens first, so a failure there leaves the MR as it was. The MR
+ * is unpublished while it changes, which waits for the packet path to let
+ * go of it.
  */
 struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				  u64 length, u64 iova, int access,
@@ -477,6 +488,9 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		length = mr->length;
 		iova = mr->iova;
 	}
+	/* closes the MR to binds (sroce_mr_bind_ref()) until it is done */
+	if (atomic_cmpxchg(&mr->num_mw, 0, SROCE_MR_DEAD) != 0)
+		return ERR_PTR(-EBUSY);
 	/* read-only pins may be COW copies: writable access needs new pins */
 	repin = (flags & IB_MR_REREG_TRANS) ||
 		(ib_access_writable(access) && !mr->umem->writable);
@@ -484,7 +498,7 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		err = sroce_umem_pin(ibmr->device, start, length, access,
 				     &umem, &pages, &npages);
 		if (err)
-			return ERR_PTR(err);
+			goto out_open_binds;
 	}
 
 	index = sroce_key_index(mr->keyed.key);
@@ -507,7 +521,7 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 	if (flags & IB_MR_REREG_PD)
 		mr->pd = ibpd;
 	WRITE_ONCE(mr->keyed.key,
-		   index << 8 | (u8)(mr->keyed.key + 1));
+		   index << 8 | sroce_key_new_byte(mr->keyed.key));
 
 	/* the same index unless someone took it meanwhile */
 	err = sroce_table_add_at(&sdev->keys, &mr->keyed, index, &mr->ref);
@@ -520,11 +534,14 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 	if (err) {
 		/* unreachable until dereg_mr, which copes with that */
 		mr->ref = NULL;
-		return ERR_PTR(err);
+		goto out_open_binds;
 	}
 	ibmr->lkey = mr->keyed.key;
 	ibmr->rkey = mr->keyed.key;
-	return NULL;
+
+out_open_binds:
+	atomic_set(&mr->num_mw, 0);
+	return err ? ERR_PTR(err) : NULL;
 }
 
 struct ib_mr *sroce_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,

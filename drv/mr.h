@@ -20,16 +20,20 @@
  *
  * Keys: lkey == rkey == index << 8 | key byte. The index (24 bits, never 0)
  * is the slot in the device's key table (restrack/table.h), shared by MRs
- * and MWs; the key byte changes on every registration and re-registration
- * (and, for MWs and fast-registered MRs, on every bind or fast registration
- * by the packet path), so a stale key stops matching at once.
+ * and MWs, handed out cyclically from a random start; the key byte is
+ * random on every registration, and a new random byte on every
+ * re-registration (for MWs and fast-registered MRs the consumer picks it on
+ * every bind or fast registration), so a stale key stops matching at once
+ * and no key can be predicted from another.
  *
  * References: the key table holds one reference from publication to
  * unpublication; every successful get holds one until its put. dereg_mr and
  * dealloc_mw unpublish first and wait for the last reference
  * (sroce_table_remove()), so the packet path never sees an MR or MW die
  * under it. rereg_user_mr does the same around the change: while it runs
- * the MR is unreachable, as the IB spec allows.
+ * the MR is unreachable, as the IB spec allows. Neither runs while memory
+ * windows are bound to the MR (-EBUSY): a window's rights were granted
+ * against the MR as it is.
  */
 #ifndef _SROCE_MR_H
 #define _SROCE_MR_H
@@ -101,8 +105,9 @@ enum sroce_mr_state {
  * @length: bytes in the region (unbounded for DMA MRs; for fast-reg MRs
  *	set from ibmr.length by the fast registration).
  * @num_mw: memory windows bound to the MR (bound and unbound by the packet
- *	path); dereg_mr refuses with -EBUSY while any are, and otherwise sets
- *	it to SROCE_MR_DEAD, after which no window can be bound to the MR.
+ *	path); dereg_mr and rereg_user_mr refuse with -EBUSY while any are.
+ *	Otherwise dereg_mr sets it to SROCE_MR_DEAD for good, rereg_user_mr
+ *	while it changes the MR: no window can be bound meanwhile.
  * @umem: user MRs: the pinned memory.
  * @pages: user MRs: the pinned pages, one per PAGE_SIZE, in order, so that
  *	the byte at @iova + n lives in page (offset + n) >> PAGE_SHIFT where
@@ -136,10 +141,13 @@ struct sroce_mr {
 	u32 fr_npages;
 };
 
-/* @num_mw of an MR that dereg_mr is destroying */
+/* @num_mw of an MR that dereg_mr destroys or rereg_user_mr changes */
 #define SROCE_MR_DEAD	INT_MIN
 
-/* A window is being bound to @mr: false if the MR is being destroyed. */
+/*
+ * A window is being bound to @mr: false if the MR is being destroyed or
+ * re-registered.
+ */
 static inline bool sroce_mr_bind_ref(struct sroce_mr *mr)
 {
 	return atomic_fetch_add_unless(&mr->num_mw, 1, SROCE_MR_DEAD) !=
@@ -167,7 +175,6 @@ int sroce_key_publish(struct sroce_dev *sdev, struct sroce_keyed *keyed,
 		      struct sroce_ref **refp);
 void sroce_key_unpublish(struct sroce_dev *sdev, struct sroce_keyed *keyed,
 			 struct sroce_ref *ref);
-u8 sroce_key_next_byte(struct sroce_dev *sdev);
 
 struct sroce_keyed *sroce_key_get(struct sroce_dev *sdev, u32 key,
 				  struct sroce_ref **refp);

@@ -104,6 +104,15 @@ static int sroce_post_one_send(struct sroce_qp *qp, const struct ib_send_wr *wr)
 	return 0;
 }
 
+/*
+ * Posting to the send queue of a QP in RESET, INIT or RTR is an immediate
+ * error (IB spec 10.3.1); in RTS, SQD, SQE and ERR it is allowed (an
+ * errored QP flushes). For a user QP the error goes back through the
+ * doorbell: the rxe provider returns the command's errno from
+ * ibv_post_send() (and from ibv_wr_complete()). The WQEs it wrote into the
+ * ring stay there, as with rxe: they run once the QP is in RTS, unless a
+ * RESET discards them first.
+ */
 int sroce_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		    const struct ib_send_wr **bad_wr)
 {
@@ -112,15 +121,15 @@ int sroce_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	unsigned long flags;
 	int err = 0;
 
-	/* the rxe doorbell: the user wrote its WQEs into the ring */
-	if (sroce_queue_is_user(&qp->sq)) {
-		sroce_req_run(qp);
-		return 0;
-	}
 	if (state == IB_QPS_RESET || state == IB_QPS_INIT ||
 	    state == IB_QPS_RTR) {
 		*bad_wr = wr;
 		return -EINVAL;
+	}
+	/* the rxe doorbell: the user wrote its WQEs into the ring */
+	if (sroce_queue_is_user(&qp->sq)) {
+		sroce_req_run(qp);
+		return 0;
 	}
 
 	spin_lock_irqsave(&qp->req.post_lock, flags);

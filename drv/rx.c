@@ -171,9 +171,24 @@ int sroce_rx(struct sk_buff *skb)
 		kfree_skb(skb);
 		return 0;
 	}
+	/* pulled and trimmed below: it must be ours alone */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb) {
+		ib_device_put(&sdev->ibdev);
+		return 0;
+	}
+	pkt.skb = skb;
 	pkt.sdev = sdev;
 	pkt.ipv6 = skb->protocol == htons(ETH_P_IPV6);
 
+	/*
+	 * One RoCE packet per datagram: the socket takes no GRO super-frames
+	 * (the UDP layer segments them before the encap hook), so one here is
+	 * a bug elsewhere; it is dropped, not read as one huge packet.
+	 */
+	cnt = SROCE_CNT_RX_DROP_BAD_HEADER;
+	if (skb_is_gso(skb))
+		goto drop;
 	cnt = sroce_rx_check(&pkt);
 	if (cnt)
 		goto drop;
@@ -282,6 +297,14 @@ rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
 
 	if (skb->pkt_type != PACKET_HOST)
 		return RX_HANDLER_PASS;
+	/* a GRO super-frame: the UDP layer segments it for the socket */
+	if (skb_is_gso(skb))
+		return RX_HANDLER_PASS;
+	/* a tap (AF_PACKET) may hold it too: pulls and trims need our own */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+	*pskb = skb;
 	if (skb->protocol == htons(ETH_P_IP))
 		l3 = sroce_fast_ip4(skb);
 	else if (skb->protocol == htons(ETH_P_IPV6))
@@ -294,10 +317,6 @@ rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
 	bth = (const void *)skb->data + l3 + sizeof(struct udphdr);
 	if ((bth->opcode & SROCE_OP_TRANSPORT_MASK) == SROCE_OP_UD)
 		return RX_HANDLER_PASS;
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (!skb)
-		return RX_HANDLER_CONSUMED;
-	*pskb = skb;
 
 	pkt.skb = skb;
 	pkt.ipv6 = skb->protocol == htons(ETH_P_IPV6);

@@ -9,12 +9,17 @@
  * packet is done) and hands the packet to the responder (requests) or the
  * completer (responses). The skb is never linearized: headers are pulled,
  * the payload is copied out with skb_copy_bits() into its destination.
+ * A shared skb (a tap holds it too) is unshared with skb_share_check()
+ * before anything pulls or trims it. A GSO/GRO super-frame is never read as
+ * one packet: the handler leaves it to the UDP layer, which segments it
+ * before the socket's encap hook; sroce_rx() drops one it should never see.
  *
- * sroce_rx_handler() is the netdev's rx handler (registered by newlink
- * when the netdev has none): packets of connected QPs, from their peer to
- * them, go from there straight to the same checks and the QP, before the
- * IP stack. Softirq, under RCU; the device outlives the handler, which is
- * unregistered (with a grace period) before dealloc_driver tears down.
+ * sroce_rx_handler() is the netdev's rx handler (registered by newlink,
+ * before the device is registered, when the netdev has none): packets of
+ * connected QPs, from their peer to them, go from there straight to the
+ * same checks and the QP, before the IP stack. Softirq, under RCU; the
+ * device outlives the handler, which is unregistered (with a grace period)
+ * before dealloc_driver tears down.
  */
 #ifndef _SROCE_RX_H
 #define _SROCE_RX_H

@@ -263,8 +263,10 @@ int sroce_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
  *
  * When a limit is armed and fewer WQEs than the limit are posted, disarms
  * the limit and reports IB_EVENT_SRQ_LIMIT_REACHED through the SRQ's
- * event_handler. The datapath calls it after consuming a WQE
- * (sroce_srq_pop_wqe() does). Returns whether the event fired. Any context.
+ * event_handler. Whoever consumed WQEs with sroce_srq_pop_wqe() calls it
+ * once it holds no sroce lock: the handler may call back into the verbs
+ * (ib_post_srq_recv(), ib_modify_qp(), ...) of the QP that consumed.
+ * Returns whether the event fired. Any context, no sroce lock held.
  */
 bool sroce_srq_limit_reached(struct sroce_srq *srq)
 {
@@ -297,7 +299,9 @@ bool sroce_srq_limit_reached(struct sroce_srq *srq)
  * @size: bytes at @wqe, at least sroce_srq_wqe_size(@srq->max_sge).
  *
  * Copies the WQE out of the ring (a user may rewrite it at any time, so
- * only the copy is checked and used), consumes it, then checks the limit.
+ * only the copy is checked and used) and consumes it. It does not raise the
+ * limit event, since the caller may hold locks (the responder's): the
+ * caller calls sroce_srq_limit_reached() once it dropped them.
  * Only dma.num_sge is checked here; lengths are the poster's claims, to be
  * recomputed from the SGEs by whoever uses them.
  * Returns 0; -ENOENT when none is posted; -EINVAL when the WQE is malformed
@@ -325,6 +329,5 @@ int sroce_srq_pop_wqe(struct sroce_srq *srq, struct rxe_recv_wqe *wqe,
 
 	if (wqe->dma.num_sge > srq->max_sge)
 		err = -EINVAL;
-	sroce_srq_limit_reached(srq);
 	return err;
 }

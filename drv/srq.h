@@ -8,9 +8,11 @@
  *    ib_create_srq() and friends for kernel SRQs), process context.
  *  - sroce_post_srq_recv(): kernel ULPs through ib_post_srq_recv(), any
  *    context. User space posts into the mapped ring itself.
- *  - sroce_srq_pop_wqe(), sroce_srq_limit_reached(): the datapath, any
- *    context, holding the SRQ alive (below). They may call the SRQ's
- *    event_handler, with no sroce lock held.
+ *  - sroce_srq_pop_wqe(): the datapath, any context (the responder holds
+ *    its resp.lock), holding the SRQ alive (below). Never calls out.
+ *  - sroce_srq_limit_reached(): whoever popped, any context, once it holds
+ *    no sroce lock (the responder defers it to its kick, req.h); it may
+ *    call the SRQ's event_handler, which may call back into the verbs.
  *
  * References: core allocates and frees struct sroce_srq (INIT_RDMA_OBJ_SIZE)
  * and refuses to destroy an SRQ while a QP uses it (srq->usecnt, -EBUSY).

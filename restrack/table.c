@@ -2,15 +2,20 @@
 /*
  * sroce: number → object tables; the lifetime rules are in table.h.
  */
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "table.h"
 
+/*
+ * The cyclic search starts at a random index of [min, max], so that the
+ * numbers a device hands out (keys, QPNs) cannot be predicted from its age.
+ */
 void sroce_table_init(struct sroce_table *t, u32 min, u32 max, u32 max_count)
 {
 	xa_init_flags(&t->xa, XA_FLAGS_ALLOC);
 	t->limit = XA_LIMIT(min, max);
-	t->next = min;
+	t->next = get_random_u32_inclusive(min, max);
 	atomic_set(&t->count, 0);
 	t->max_count = max_count;
 }

@@ -44,7 +44,8 @@ struct sroce_ref {
  * @limit: the index range.
  * @next: where the cyclic search starts, under xa_lock; cyclic so that an
  *	index is not reused while packets for its previous owner may be in
- *	flight.
+ *	flight, and first set to a random index of the range, so that a
+ *	peer cannot predict the numbers (QPNs, keys) a device hands out.
  * @count: entries in use, at most @max_count (the device limit).
  */
 struct sroce_table {

@@ -2,12 +2,55 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # rdma link add/delete: module autoload, 100 add/delete cycles, a second
-# device on the same netdev refused, non-Ethernet netdevs refused.
+# device on the same netdev refused, non-Ethernet netdevs refused, and
+# `rdma link add` racing `rdma link delete` (with RTNL busy and frames
+# arriving) for STRESS_SECONDS: no device may be freed under its netdev's
+# rx handler, and none may leave its rx handler behind.
 . "$(dirname "$0")/lib.sh"
 
 CYCLES=${CYCLES:-100}
+STRESS_SECONDS=${STRESS_SECONDS:-45}
 
-ktap_plan 6
+# Frames to UDP port 4791 of $VETH_A's address, sent on $VETH_B until $1
+# (epoch seconds): each one runs $VETH_A's rx handler, if it has one.
+send_frames() {
+	/usr/bin/python3 - "$VETH_B" "$(cat /sys/class/net/$VETH_A/address)" \
+		"$IP_B" "$IP_A" "$1" <<'PY'
+import socket, struct, sys, time
+ifname, dmac, src, dst, end = sys.argv[1:6]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifname, 0))
+smac = open(f"/sys/class/net/{ifname}/address").read().strip()
+# an RC SEND_ONLY BTH to QPN 0x12345 with a zero ICRC: dropped once checked
+payload = bytes([0x04, 0, 0xff, 0xff, 0, 0x01, 0x23, 0x45, 0, 0, 0, 1]) + bytes(4)
+udp = struct.pack("!HHHH", 49152, 4791, 8 + len(payload), 0) + payload
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17,
+                 0, socket.inet_aton(src), socket.inet_aton(dst))
+csum = sum(struct.unpack("!10H", ip))
+csum = (csum & 0xffff) + (csum >> 16)
+csum = ~((csum & 0xffff) + (csum >> 16)) & 0xffff
+ip = ip[:10] + struct.pack("!H", csum) + ip[12:]
+eth = bytes.fromhex(dmac.replace(":", "")) + bytes.fromhex(smac.replace(":", "")) + b"\x08\x00"
+frame = eth + ip + udp
+while time.time() < float(end):
+    for _ in range(100):
+        s.send(frame)
+    time.sleep(0.001)
+PY
+}
+
+# $1 until $2 (epoch seconds), counting successes into file $3.
+repeat_until() {
+	local n=0
+	while [ "$(date +%s)" -lt "$2" ]; do
+		if eval "$1" 2>/dev/null; then
+			n=$((n + 1))
+		fi
+	done
+	echo "$n" >"$3"
+}
+
+ktap_plan 8
 sroce_reset
 veth_setup
 
@@ -75,6 +118,49 @@ if ! rdma link add sroce9 type sroce netdev nosuchdev 2>/dev/null &&
 else
 	ktap_not_ok "missing netdev refused"
 fi
+
+rdma link delete sroce0 2>/dev/null
+dmesg_mark
+end=$(($(date +%s) + STRESS_SECONDS))
+tmp=$(mktemp -d)
+send_frames "$end" &
+senders=$!
+repeat_until "rdma link add sroce0 type sroce netdev $VETH_A" "$end" "$tmp/add" &
+adders=$!
+repeat_until "rdma link delete sroce0" "$end" "$tmp/del" &
+deleters=$!
+# RTNL held often and long (a netdev's unregistration waits for RCU under
+# it): newlink and dealloc take it, so their windows widen
+repeat_until "ip link add sroce_dmy0 type dummy && ip link del sroce_dmy0" \
+	"$end" "$tmp/rtnl" &
+rtnl=$!
+repeat_until "ip link add sroce_dmy1 type dummy && ip link del sroce_dmy1" \
+	"$end" "$tmp/rtnl1" &
+rtnl1=$!
+wait "$adders" "$deleters" "$rtnl" "$rtnl1" "$senders"
+adds=$(cat "$tmp/add") dels=$(cat "$tmp/del")
+rtnls=$(($(cat "$tmp/rtnl") + $(cat "$tmp/rtnl1")))
+rm -rf "$tmp"
+rdma link delete sroce0 2>/dev/null
+ktap_info "$STRESS_SECONDS s of racing: $adds adds, $dels deletes, $rtnls dummy netdevs added and deleted"
+if [ "$adds" -gt 0 ] && [ "$dels" -gt 0 ] && rdma_dev_gone sroce0 &&
+   ! dmesg_since_mark | grep -q "has an rx handler"; then
+	ktap_ok "link add racing link delete: every device went, none left its rx handler"
+else
+	ktap_not_ok "link add racing link delete: every device went, none left its rx handler" \
+		"adds $adds deletes $dels"
+	dmesg_since_mark | grep "rx handler" | head -n 3 | sed 's/^/# /'
+fi
+
+# the netdev takes another rx handler (a bridge port's), so none is left
+if ip link add sroce_br0 type bridge &&
+   ip link set "$VETH_A" master sroce_br0; then
+	ktap_ok "after the race $VETH_A has no rx handler left (it joins a bridge)"
+else
+	ktap_not_ok "after the race $VETH_A has no rx handler left (it joins a bridge)"
+fi
+ip link set "$VETH_A" nomaster 2>/dev/null
+ip link del sroce_br0 2>/dev/null
 
 sroce_reset
 ktap_finish

@@ -3,13 +3,14 @@
 #
 # The kernel verbs of MRs and AHs, which no user process reaches: DMA MRs
 # that core makes for kernel PDs, alloc_mr + map_mr_sg, AHs created and
-# destroyed in atomic context. kmod/sroce_kverbs_test.ko runs them at load
-# and prints KTAP to the kernel log; this re-emits it and checks that no
-# MR is left behind.
+# destroyed in atomic context, ib_post_send() on a kernel RC QP before RTS,
+# REG_MR of an invalid and of a valid MR. kmod/sroce_kverbs_test.ko runs
+# them at load and prints KTAP to the kernel log; this re-emits it and
+# checks that no MR is left behind.
 . "$(dirname "$0")/lib.sh"
 
 ko=$(dirname "$0")/kmod/sroce_kverbs_test.ko
-tests=13
+tests=18
 
 if [ ! -e "$ko" ]; then
 	ktap_plan 1

@@ -6,8 +6,9 @@
  *
  * Registration sizes and access flags, invalid flags, re-registration (by
  * the uverbs write command: the rxe provider has no rereg_mr), thousands of
- * MRs, the MR limit, MW types 1 and 2, AHs from the peer's RoCE v2 GIDs,
- * a process that exits holding objects, and `rdma res show mr` empty at the
+ * MRs, the MR limit, MW types 1 and 2, no rereg_mr of an MR with a bound
+ * window, unpredictable keys and QPNs, AHs from the peer's RoCE v2 GIDs, a
+ * process that exits holding objects, and `rdma res show mr` empty at the
  * end.
  */
 #define _GNU_SOURCE
@@ -34,7 +35,7 @@
 #define LIMIT_MR	1000
 #define MANY_MR		5000
 #define DEFAULT_MAX_MR	65536
-#define NUM_TESTS	32
+#define NUM_TESTS	36
 #define CHURN_MR	3000
 #define MIN_DUMPS	20
 
@@ -167,6 +168,79 @@ static void test_attrs(struct ibv_context *c0, struct ibv_context *c1)
 		    a0.max_mr_size == 1ULL << 32 &&
 		    a0.page_size_cap == (uint64_t)sysconf(_SC_PAGESIZE),
 		    "device attributes: max_mr follows the parameter, MR size and page size honest");
+}
+
+/*
+ * Keys and QPNs cannot be predicted: key bytes are random, key indices and
+ * QPNs start at a random point on each device (before: a counter, MR 0x505
+ * then MW 0x607, and the first QPN of every device 2). Fails with
+ * certainty on the old scheme, passes unless chance strikes: KEY_SEQ keys
+ * (MRs and MWs in turn) whose (byte - index) is one constant (2^-56) or
+ * whose steps are all equal (2^-48); the first QPN and key index of both
+ * fresh devices all below LOW_START (2^-24 each). Runs first.
+ */
+#define KEY_SEQ		8
+#define LOW_START	0x1000u
+static void test_unpredictable(struct ibv_context *c[2], struct ibv_pd *pd0,
+			       char *buf)
+{
+	struct ibv_qp_init_attr init = { .qp_type = IBV_QPT_UD,
+					 .cap = { 4, 4, 1, 1, 0 } };
+	struct ibv_pd *pd[2] = { pd0, ibv_alloc_pd(c[1]) };
+	struct ibv_qp *qp[2] = {};
+	struct ibv_cq *cq[2] = {};
+	struct ibv_mr *mr[KEY_SEQ + 1] = {};
+	struct ibv_mw *mw[KEY_SEQ] = {};
+	__u32 key[KEY_SEQ + 1] = {}, qpn[2] = {};
+	bool made = !!pd[1], off = true, step = true;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		cq[i] = ibv_create_cq(c[i], 8, NULL, NULL, 0);
+		init.send_cq = init.recv_cq = cq[i];
+		qp[i] = cq[i] && pd[i] ? ibv_create_qp(pd[i], &init) : NULL;
+		qpn[i] = qp[i] ? qp[i]->qp_num : 0;
+		made &= qpn[i] >= 2 && qpn[i] <= 0xffffff;
+	}
+	/* key[KEY_SEQ]: the first MR of sroce1 */
+	for (i = 0; i <= KEY_SEQ && made; i++) {
+		if (i % 2 && i < KEY_SEQ)
+			mw[i] = ibv_alloc_mw(pd0, IBV_MW_TYPE_1);
+		else
+			mr[i] = ibv_reg_mr(pd[i / KEY_SEQ], buf, 4096,
+					   IBV_ACCESS_LOCAL_WRITE);
+		made &= mr[i] || mw[i];
+		key[i] = mr[i] ? mr[i]->lkey : mw[i] ? mw[i]->rkey : 0;
+	}
+	for (i = 1; i < KEY_SEQ; i++) {
+		off &= (__u8)(key[i] - (key[i] >> 8)) ==
+		       (__u8)(key[0] - (key[0] >> 8));
+		step &= key[i] - key[i - 1] == key[1] - key[0];
+	}
+	ktap_info("keys %#x %#x %#x %#x %#x %#x %#x %#x", key[0], key[1],
+		  key[2], key[3], key[4], key[5], key[6], key[7]);
+	ktap_info("first QPN sroce0 %#x sroce1 %#x; first key index %#x %#x",
+		  qpn[0], qpn[1], key[0] >> 8, key[KEY_SEQ] >> 8);
+	ktap_result(made && !off && !step,
+		    "%d MR/MW keys: key bytes random, not a counter", KEY_SEQ);
+	ktap_result(made && (qpn[0] >= LOW_START || qpn[1] >= LOW_START) &&
+		    ((key[0] >> 8) >= LOW_START ||
+		     (key[KEY_SEQ] >> 8) >= LOW_START),
+		    "fresh devices: QPNs and key indices start at random points");
+	for (i = 0; i <= KEY_SEQ; i++) {
+		if (mr[i])
+			ibv_dereg_mr(mr[i]);
+		if (i < KEY_SEQ && mw[i])
+			ibv_dealloc_mw(mw[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		if (qp[i])
+			ibv_destroy_qp(qp[i]);
+		if (cq[i])
+			ibv_destroy_cq(cq[i]);
+	}
+	if (pd[1])
+		ibv_dealloc_pd(pd[1]);
 }
 
 /* Every legal access combination at sizes 1 B .. 64 MiB, odd offsets too. */
@@ -435,6 +509,131 @@ static int find_gid(struct ibv_context *ctx, const char *ip, union ibv_gid *gid)
 		}
 	}
 	return -1;
+}
+
+/* An RC QP on @pd in RTS, connected to itself; nothing goes on the wire. */
+static struct ibv_qp *self_rc_qp(struct ibv_pd *pd, struct ibv_cq *cq,
+				 const char *ip)
+{
+	struct ibv_qp_init_attr init = { .send_cq = cq, .recv_cq = cq,
+					 .qp_type = IBV_QPT_RC,
+					 .cap = { 8, 8, 1, 1, 0 } };
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_INIT, .port_num = 1 };
+	struct ibv_qp *qp = ibv_create_qp(pd, &init);
+	int sgid = find_gid(pd->context, ip, &a.ah_attr.grh.dgid);
+
+	if (!qp || sgid < 0 ||
+	    ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
+			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
+		goto err;
+	a.qp_state = IBV_QPS_RTR;
+	a.path_mtu = IBV_MTU_1024;
+	a.dest_qp_num = qp->qp_num;
+	a.max_dest_rd_atomic = 1;
+	a.min_rnr_timer = 12;
+	a.ah_attr.is_global = 1;
+	a.ah_attr.port_num = 1;
+	a.ah_attr.grh.sgid_index = sgid;
+	a.ah_attr.grh.hop_limit = 64;
+	if (ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+			  IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
+			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
+		goto err;
+	a.qp_state = IBV_QPS_RTS;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = 1;
+	if (!ibv_modify_qp(qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
+			   IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			   IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC))
+		return qp;
+err:
+	ktap_info("self-connected RC QP: %s", strerror(errno));
+	if (qp)
+		ibv_destroy_qp(qp);
+	return NULL;
+}
+
+/*
+ * Binds type 2 window @mw to [@addr, +@len) of @mr for remote write, or
+ * invalidates it when @len is 0; the completion's status (-1: none in 5 s).
+ */
+static int mw_op(struct ibv_qp *qp, struct ibv_cq *cq, struct ibv_mw *mw,
+		 __u32 *rkey, struct ibv_mr *mr, void *addr, size_t len)
+{
+	struct ibv_send_wr wr = { .send_flags = IBV_SEND_SIGNALED }, *bad;
+	struct ibv_wc wc;
+	int i;
+
+	/* no invalidate_rkey for a bind: it is imm_data, which must be 0 */
+	wr.opcode = IBV_WR_LOCAL_INV;
+	if (!len)
+		wr.invalidate_rkey = *rkey;
+	if (len) {
+		*rkey = ibv_inc_rkey(*rkey);
+		wr.opcode = IBV_WR_BIND_MW;
+		wr.bind_mw.mw = mw;
+		wr.bind_mw.rkey = *rkey;
+		wr.bind_mw.bind_info = (struct ibv_mw_bind_info){
+			mr, (uintptr_t)addr, len, IBV_ACCESS_REMOTE_WRITE };
+	}
+	if (ibv_post_send(qp, &wr, &bad))
+		return -1;
+	for (i = 0; i < 5000; i++, usleep(1000))
+		if (ibv_poll_cq(cq, 1, &wc) == 1)
+			return wc.status;
+	return -1;
+}
+
+/*
+ * rereg_mr of an MR with a bound memory window fails with EBUSY, as
+ * dereg_mr does: the window's rights were granted against the MR as it is
+ * (before, a window kept granting remote write into an MR re-registered
+ * read-only). Once the window is invalidated, rereg_mr works again.
+ */
+static void test_rereg_bound(struct ibv_context *c, char *buf)
+{
+	struct ibv_pd *pd = ibv_alloc_pd(c);
+	struct ibv_cq *cq = ibv_create_cq(c, 16, NULL, NULL, 0);
+	struct ibv_qp *qp = pd && cq ? self_rc_qp(pd, cq, "198.18.1.2") : NULL;
+	struct ibv_mw *mw = qp ? ibv_alloc_mw(pd, IBV_MW_TYPE_2) : NULL;
+	struct ibv_mr *mr = NULL;
+	int bind = -1, inv = -1, rr = 0, rr_trans = 0, dr = -1, rr_after = -1;
+	__u32 rkey = mw ? mw->rkey : 0, key;
+
+	if (mw)
+		mr = ibv_reg_mr(pd, buf, 8192,
+				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_MW_BIND);
+	if (mr)
+		bind = mw_op(qp, cq, mw, &rkey, mr, buf, 4096);
+	if (!bind) {
+		rr = rereg(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, 0, NULL, 0,
+			   &key);
+		rr_trans = rereg(mr, IBV_REREG_MR_CHANGE_TRANSLATION,
+				 buf + 8192, 4096, NULL, 0, &key);
+		dr = ibv_dereg_mr(mr);
+		inv = mw_op(qp, cq, mw, &rkey, NULL, NULL, 0);
+	}
+	if (!inv)
+		rr_after = rereg(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, 0, NULL,
+				 IBV_ACCESS_LOCAL_WRITE, &key);
+	ktap_info("bind %d; rereg access %d, translation %d, dereg %d; invalidate %d; rereg then %d",
+		  bind, rr, rr_trans, dr, inv, rr_after);
+	ktap_result(!bind && rr == -EBUSY && rr_trans == -EBUSY && dr == EBUSY,
+		    "rereg_mr (access, translation) and dereg_mr of an MR with a bound window: EBUSY");
+	ktap_result(!inv && !rr_after,
+		    "once the window is invalidated, rereg_mr works");
+	if (mr && dr && ibv_dereg_mr(mr))
+		ktap_info("MR not deregistered");
+	if (mw)
+		ibv_dealloc_mw(mw);
+	if (qp)
+		ibv_destroy_qp(qp);
+	if (cq)
+		ibv_destroy_cq(cq);
+	if (pd)
+		ibv_dealloc_pd(pd);
 }
 
 static int find_gid_on(const char *dev, const char *ip, union ibv_gid *gid)
@@ -741,12 +940,14 @@ int main(void)
 	memset(buf, 0x5a, buflen);
 
 	test_attrs(c0, c1);				/* 1 */
+	test_unpredictable((struct ibv_context *[]){ c0, c1 }, pd, buf); /* 2 */
 	test_sizes(pd, buf);				/* 7 */
 	test_illegal(pd, buf);				/* 3 */
 	test_rereg(pd, pd2, buf);			/* 6 */
 	test_many(pd, buf);				/* 1 */
 	test_limit(c1, buf);				/* 2 */
 	test_mw(pd, buf);				/* 4 */
+	test_rereg_bound(c1, buf);			/* 2 */
 	test_ah(c0, c1, pd);				/* 4 */
 	test_exit_reclaims(buf);			/* 1 */
 	test_churn_under_dump(pd, pd2, buf);		/* 1 */

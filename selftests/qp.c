@@ -3,7 +3,7 @@
  * Queue pairs through stock libibverbs (rxe provider): create RC, UC and UD
  * QPs, walk the state machine with valid attributes and read them back,
  * refuse invalid transitions, masks, values and capacities without harming
- * the QP, never reuse a QPN at once, hold a few thousand QPs while netlink
+ * the QP, refuse posting sends before RTS, never reuse a QPN at once, hold a few thousand QPs while netlink
  * dumps race with them, and lose none when their process is killed or the
  * device deleted under them.
  *
@@ -408,6 +408,126 @@ static void test_caps(void)
 	ibv_destroy_srq(srq);
 }
 
+/* One SEND without data on @qp (legacy ibv_post_send()): its return. */
+static int post_empty_send(struct ibv_qp *qp, struct ibv_ah *ah,
+			   uint64_t wr_id)
+{
+	struct ibv_send_wr wr = {
+		.wr_id = wr_id,
+		.opcode = IBV_WR_SEND,
+		.send_flags = IBV_SEND_SIGNALED,
+	}, *bad = NULL;
+
+	if (ah) {
+		wr.wr.ud.ah = ah;
+		wr.wr.ud.remote_qpn = 0x123;
+		wr.wr.ud.remote_qkey = 0x11111111;
+	}
+	return ibv_post_send(qp, &wr, &bad);
+}
+
+/* The same through the extended API (ibv_wr_*), as rdma-core's tests do. */
+static int post_empty_send_ex(struct ibv_qp_ex *qpx)
+{
+	ibv_wr_start(qpx);
+	qpx->wr_id = 1;
+	qpx->wr_flags = IBV_SEND_SIGNALED;
+	ibv_wr_send(qpx);
+	ibv_wr_set_sge_list(qpx, 0, NULL);
+	return ibv_wr_complete(qpx);
+}
+
+/* A completion with @wr_id on @c within @ms (others are skipped). */
+static bool wait_wr_id(struct ibv_cq *c, uint64_t wr_id, int ms)
+{
+	struct ibv_wc wc;
+	int i, n;
+
+	for (i = 0; i < ms; i++) {
+		while ((n = ibv_poll_cq(c, 1, &wc)) == 1)
+			if (wc.wr_id == wr_id)
+				return wc.status == IBV_WC_SUCCESS;
+		if (n < 0)
+			return false;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * Posting to the send queue of a QP in RESET, INIT or RTR fails at once
+ * with EINVAL (IB spec 10.3.1; rdma-core's tests expect it, rxe does it):
+ * the rxe provider returns the doorbell command's error. In RTS it works.
+ */
+static void test_post_state(void)
+{
+	static const char * const names[] = { "RESET", "INIT", "RTR" };
+	struct ibv_qp_init_attr_ex ix = {
+		.qp_type = IBV_QPT_RC,
+		.cap = { .max_send_wr = 8, .max_recv_wr = 8,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+		.comp_mask = IBV_QP_INIT_ATTR_PD |
+			     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
+		.send_ops_flags = IBV_QP_EX_WITH_SEND,
+	};
+	struct ibv_cq *pcq = ibv_create_cq(ctx, 64, NULL, NULL, 0);
+	struct ibv_qp *qps[2] = {}, *qpx = NULL;
+	struct ibv_ah_attr ah_attr = {};
+	struct ibv_ah *ah;
+	int i, t, step, err;
+
+	fill_av(&ah_attr);
+	ah = ibv_create_ah(pd, &ah_attr);
+	ix.pd = pd;
+	ix.send_cq = pcq;
+	ix.recv_cq = pcq;
+	qpx = pcq ? ibv_create_qp_ex(ctx, &ix) : NULL;
+	for (t = 0; t < 2 && pcq; t++) {
+		struct ibv_qp_init_attr init = {
+			.send_cq = pcq, .recv_cq = pcq, .cap = ix.cap,
+			.qp_type = t ? IBV_QPT_UD : IBV_QPT_RC,
+		};
+
+		qps[t] = ibv_create_qp(pd, &init);
+	}
+	if (!qps[0] || !qps[1] || !qpx || !ah) {
+		ktap_result(0, "post before RTS: CQ, QPs or AH not created: %s",
+			    strerror(errno));
+		goto out;
+	}
+	for (t = 0; t < 2; t++) {
+		for (step = 0; step < 3; step++) {
+			err = step == 1 ? to_init(qps[t]) :
+			      step == 2 ? to_rtr(qps[t]) : 0;
+			if (!err)
+				err = post_empty_send(qps[t], t ? ah : NULL,
+						      100 + step);
+			ktap_result(err == EINVAL,
+				    "%s: ibv_post_send() in %s fails with EINVAL (%s)",
+				    type_name(qps[t]->qp_type), names[step],
+				    strerror(err));
+		}
+	}
+	err = post_empty_send_ex(ibv_qp_to_qp_ex(qpx));
+	ktap_result(err == EINVAL,
+		    "RC: ibv_wr_complete() in RESET fails with EINVAL (%s)",
+		    strerror(err));
+	err = to_rts(qps[1]) ?: post_empty_send(qps[1], ah, 200);
+	ktap_result(!err && wait_wr_id(pcq, 200, 5000),
+		    "UD: ibv_post_send() in RTS works and completes (%s)",
+		    strerror(err));
+out:
+	for (i = 0; i < 2; i++)
+		if (qps[i])
+			ibv_destroy_qp(qps[i]);
+	if (qpx)
+		ibv_destroy_qp(qpx);
+	if (ah)
+		ibv_destroy_ah(ah);
+	if (pcq)
+		ibv_destroy_cq(pcq);
+}
+
 /* Cyclic QPNs: a destroyed QP's number does not come back at once. */
 static void test_qpn_reuse(void)
 {
@@ -716,6 +836,7 @@ int main(int argc, char **argv)
 	test_invalid_transitions();
 	test_invalid_values();
 	test_caps();
+	test_post_state();
 	test_qpn_reuse();
 	test_many();
 	test_kill();

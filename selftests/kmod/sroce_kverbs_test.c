@@ -6,9 +6,12 @@
  * by selftests/mr_kverbs.sh) and always loads; rmmod it afterwards.
  *
  * Covered: the DMA MRs core makes for kernel PDs (get_dma_mr), alloc_mr and
- * map_mr_sg for fast registration, and address handles created, queried
- * and destroyed in atomic context (no RDMA_CREATE_AH_SLEEPABLE).
+ * map_mr_sg for fast registration, address handles created, queried and
+ * destroyed in atomic context (no RDMA_CREATE_AH_SLEEPABLE), and on a
+ * kernel RC QP: ib_post_send() refused before RTS, and fast registration
+ * (REG_MR) only of an invalid MR.
  */
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
@@ -186,6 +189,167 @@ static void kt_ah(struct ib_device *ibdev, struct ib_pd *pd)
 		rdma_put_gid_attr(g4);
 }
 
+/* One completion of @cq within about two seconds: 1, or 0 when none came. */
+static int kt_poll(struct ib_cq *cq, struct ib_wc *wc)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (ib_poll_cq(cq, 1, wc) == 1)
+			return 1;
+		msleep(20);
+	}
+	return 0;
+}
+
+/* @qp (RC) through INIT, RTR and RTS towards itself; 0 or an error. */
+static int kt_qp_step(struct ib_qp *qp, enum ib_qp_state state,
+		      const struct ib_gid_attr *gid)
+{
+	struct ib_qp_attr a = { .qp_state = state };
+	int mask = IB_QP_STATE;
+
+	switch (state) {
+	case IB_QPS_INIT:
+		a.port_num = 1;
+		mask |= IB_QP_PKEY_INDEX | IB_QP_PORT | IB_QP_ACCESS_FLAGS;
+		break;
+	case IB_QPS_RTR:
+		a.path_mtu = IB_MTU_1024;
+		a.dest_qp_num = qp->qp_num;
+		a.max_dest_rd_atomic = 1;
+		a.min_rnr_timer = 12;
+		a.ah_attr.type = RDMA_AH_ATTR_TYPE_ROCE;
+		rdma_ah_set_port_num(&a.ah_attr, 1);
+		rdma_ah_set_grh(&a.ah_attr, (union ib_gid *)&gid->gid, 0,
+				gid->index, 64, 0);
+		/* nothing goes on the wire: any unicast MAC does */
+		eth_random_addr(a.ah_attr.roce.dmac);
+		mask |= IB_QP_AV | IB_QP_PATH_MTU | IB_QP_DEST_QPN |
+			IB_QP_RQ_PSN | IB_QP_MAX_DEST_RD_ATOMIC |
+			IB_QP_MIN_RNR_TIMER;
+		break;
+	default:
+		a.timeout = 14;
+		a.retry_cnt = 7;
+		a.rnr_retry = 7;
+		a.max_rd_atomic = 1;
+		mask |= IB_QP_TIMEOUT | IB_QP_RETRY_CNT | IB_QP_RNR_RETRY |
+			IB_QP_SQ_PSN | IB_QP_MAX_QP_RD_ATOMIC;
+		break;
+	}
+	return ib_modify_qp(qp, &a, mask);
+}
+
+/* ib_post_send() of one SEND: its return, and whether *bad_wr named it. */
+static int kt_post_send(struct ib_qp *qp, bool *bad_is_wr)
+{
+	struct ib_send_wr wr = { .opcode = IB_WR_SEND, .wr_id = 7 };
+	const struct ib_send_wr *bad = NULL;
+	int err;
+
+	err = ib_post_send(qp, &wr, &bad);
+	*bad_is_wr = bad == &wr;
+	return err;
+}
+
+/*
+ * A kernel RC QP: posting a send in RESET, INIT or RTR fails at once with
+ * -EINVAL and *bad_wr set (IB spec 10.3.1); in RTS a fast registration
+ * (REG_MR) of a new, invalid MR succeeds, and a second one of the same MR,
+ * now valid, fails its WQE.
+ */
+static void kt_qp_post(struct ib_device *ibdev, struct ib_pd *pd)
+{
+	static const enum ib_qp_state early[] = {
+		IB_QPS_RESET, IB_QPS_INIT, IB_QPS_RTR,
+	};
+	static const char * const early_name[] = { "RESET", "INIT", "RTR" };
+	const struct ib_gid_attr *g4 = kt_gid(ibdev, true);
+	struct ib_cq_init_attr cq_attr = { .cqe = 16 };
+	struct ib_qp_init_attr init = {
+		.qp_type = IB_QPT_RC,
+		.sq_sig_type = IB_SIGNAL_REQ_WR,
+		.cap = { .max_send_wr = 8, .max_recv_wr = 8,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	struct ib_reg_wr reg = {
+		.wr = { .opcode = IB_WR_REG_MR, .send_flags = IB_SEND_SIGNALED },
+		.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE,
+	};
+	const struct ib_send_wr *bad;
+	struct ib_qp *qp = ERR_PTR(-ENODEV);
+	struct ib_mr *mr = ERR_PTR(-ENODEV);
+	struct scatterlist sg;
+	struct ib_cq *cq;
+	struct ib_wc wc1 = {}, wc2 = {};
+	struct page *page;
+	int i, err, n1 = 0, n2 = 0;
+	bool named;
+
+	page = alloc_page(GFP_KERNEL);
+	cq = ib_create_cq(ibdev, NULL, NULL, NULL, &cq_attr);
+	if (!IS_ERR(cq)) {
+		init.send_cq = cq;
+		init.recv_cq = cq;
+		qp = ib_create_qp(pd, &init);
+	}
+	if (IS_ERR(qp) || !g4 || !page) {
+		for (i = 0; i < 5; i++)
+			kt_result(0, "post checks: no CQ, QP, GID or page (%d)",
+				  PTR_ERR_OR_ZERO(qp));
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(early); i++) {
+		err = i ? kt_qp_step(qp, early[i], g4) : 0;
+		if (!err)
+			err = kt_post_send(qp, &named);
+		kt_result(err == -EINVAL && named,
+			  "ib_post_send() in %s: -EINVAL, *bad_wr set (%d)",
+			  early_name[i], err);
+	}
+	err = kt_qp_step(qp, IB_QPS_RTS, g4);
+	mr = err ? ERR_PTR(err) : ib_alloc_mr(pd, IB_MR_TYPE_MEM_REG, 4);
+	if (IS_ERR(mr)) {
+		kt_result(0, "REG_MR: QP to RTS or alloc_mr failed (%ld)",
+			  PTR_ERR(mr));
+		kt_result(0, "REG_MR: QP to RTS or alloc_mr failed");
+		goto out;
+	}
+	sg_init_table(&sg, 1);
+	sg_set_page(&sg, page, PAGE_SIZE, 0);
+	n1 = ib_dma_map_sg(ibdev, &sg, 1, DMA_BIDIRECTIONAL);
+	if (n1 == 1 && ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE) == 1) {
+		reg.mr = mr;
+		reg.key = mr->rkey;
+		reg.wr.wr_id = 1;
+		n1 = !ib_post_send(qp, &reg.wr, &bad) && kt_poll(cq, &wc1);
+		ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
+		reg.key = mr->rkey;
+		reg.wr.wr_id = 2;
+		n2 = !ib_post_send(qp, &reg.wr, &bad) && kt_poll(cq, &wc2);
+	}
+	ib_dma_unmap_sg(ibdev, &sg, 1, DMA_BIDIRECTIONAL);
+	kt_result(n1 && wc1.wr_id == 1 && wc1.status == IB_WC_SUCCESS &&
+		  wc1.opcode == IB_WC_REG_MR,
+		  "REG_MR of a new (invalid) MR in RTS succeeds (status %d)",
+		  wc1.status);
+	kt_result(n2 && wc2.wr_id == 2 && wc2.status != IB_WC_SUCCESS,
+		  "REG_MR of the same MR, now valid, fails its WQE (status %d, %s)",
+		  wc2.status, n2 ? "completed" : "no completion");
+out:
+	if (!IS_ERR(qp))
+		ib_destroy_qp(qp);
+	if (!IS_ERR(mr))
+		ib_dereg_mr(mr);
+	if (!IS_ERR(cq))
+		ib_destroy_cq(cq);
+	if (page)
+		__free_page(page);
+	if (g4)
+		rdma_put_gid_attr(g4);
+}
+
 static int __init kt_init(void)
 {
 	struct ib_device *ibdev;
@@ -197,7 +361,7 @@ static int __init kt_init(void)
 		return -ENODEV;
 	}
 	pr_info("sroce_kverbs_test: TAP version 13\n");
-	pr_info("sroce_kverbs_test: 1..13\n");
+	pr_info("sroce_kverbs_test: 1..18\n");
 	kt_pds(ibdev);
 	pd = ib_alloc_pd(ibdev, 0);
 	if (IS_ERR(pd)) {
@@ -206,6 +370,7 @@ static int __init kt_init(void)
 	}
 	kt_fast_reg(ibdev, pd);
 	kt_ah(ibdev, pd);
+	kt_qp_post(ibdev, pd);
 	ib_dealloc_pd(pd);
 	kt_result(true, "PD freed after its MRs and AHs");
 	pr_info("sroce_kverbs_test: # totals: pass:%d fail:%d skip:0\n",
