@@ -314,14 +314,25 @@ rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
 	if (!l3)
 		return RX_HANDLER_PASS;
 
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, l3);
+	/*
+	 * Our own frame, looped back by sroce_tx_loopback() (two QPs of this
+	 * device, UD and the GSI QP included): the IP stack would drop it
+	 * for its local source address unless accept_local is set, so all of
+	 * it takes the socket's path from here.
+	 */
+	if (ether_addr_equal(eth_hdr(skb)->h_source, skb->dev->dev_addr)) {
+		__skb_pull(skb, l3);
+		sroce_rx(skb);
+		return RX_HANDLER_CONSUMED;
+	}
 	bth = (const void *)skb->data + l3 + sizeof(struct udphdr);
 	if ((bth->opcode & SROCE_OP_TRANSPORT_MASK) == SROCE_OP_UD)
 		return RX_HANDLER_PASS;
 
 	pkt.skb = skb;
 	pkt.ipv6 = skb->protocol == htons(ETH_P_IPV6);
-	skb_reset_network_header(skb);
-	skb_set_transport_header(skb, l3);
 	sroce_rx_addrs(&pkt);
 	qp = sroce_qp_get(sdev, sroce_bth_qpn(bth), &ref);
 	if (!qp)
