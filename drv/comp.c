@@ -293,6 +293,31 @@ static void sroce_comp_atomic(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	sroce_comp_advance(qp, sroce_psn_add(pkt->psn, 1));
 }
 
+/*
+ * An ACK for a PSN past the one the requester is at: it went back (a loss,
+ * the timer) and is sending again what the responder had, whose ACK came
+ * for a packet sent before. All of it arrived, so everything sent again so
+ * far is acknowledged; the rest is acknowledged as it is sent again. Had
+ * such an ACK been dropped, a window smaller than what was in flight before
+ * would never reach the responder's PSN again, and the QP would run out of
+ * retries. Returns false for anything else, which answers nothing.
+ */
+static bool sroce_comp_ack_ahead(struct sroce_qp *qp, struct sroce_pkt *pkt)
+{
+	const struct sroce_aeth *aeth;
+	struct sroce_req *req = &qp->req;
+
+	if (pkt->opcode != SROCE_OP_ACK ||
+	    sroce_psn_cmp(pkt->psn, req->psn_max) >= 0)
+		return false;
+	aeth = sroce_pkt_ext(pkt, pkt->op->off_aeth);
+	if ((sroce_aeth_syndrome(aeth) & SROCE_AETH_TYPE_MASK) !=
+	    SROCE_AETH_ACK)
+		return false;
+	sroce_comp_ack(qp, sroce_psn_add(req->psn, SROCE_PSN_MASK));
+	return true;
+}
+
 /**
  * sroce_comp_rx() - a response for @qp's requester
  * @qp: the QP, referenced by the caller.
@@ -311,13 +336,14 @@ void sroce_comp_rx(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	state = sroce_qp_state(qp);
 	if (req->dead || (state != IB_QPS_RTS && state != IB_QPS_SQD))
 		goto out_unlock;
-	/* nothing answers a PSN that was never sent */
 	if (sroce_psn_cmp(pkt->psn, req->psn) >= 0) {
-		sroce_stat_inc(sroce_qp_dev(qp)->stats, RX_DROP_STALE_RESP);
-		goto out_unlock;
-	}
-
-	if (flags & SROCE_OPF_READ) {
+		if (!sroce_comp_ack_ahead(qp, pkt)) {
+			/* nothing answers a PSN that was never sent */
+			sroce_stat_inc(sroce_qp_dev(qp)->stats,
+				       RX_DROP_STALE_RESP);
+			goto out_unlock;
+		}
+	} else if (flags & SROCE_OPF_READ) {
 		sroce_comp_read(qp, pkt);
 		/* the AETH of a first, last or only response acks it too */
 	} else if (flags & SROCE_OPF_ATOMIC) {
