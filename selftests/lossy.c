@@ -102,7 +102,7 @@ struct run {
 	bool used[K_NUM][NSLOT];
 	char why[256];
 	enum ibv_wc_status err;
-	bool have_err;
+	bool have_err, recv_err;
 };
 
 static struct end A = { .name = "A" }, B = { .name = "B" };
@@ -186,6 +186,8 @@ static bool check(struct run *r, const uint8_t *p, enum kind k, uint64_t seq,
 {
 	const uint64_t *w = (const uint64_t *)p;
 	uint32_t i, first = UINT32_MAX, bad = 0;
+	char what[64];
+	long long s;
 
 	for (i = 0; i < MSG_LEN / 8; i++) {
 		if (w[i] == word_of(k, seq, i))
@@ -196,12 +198,17 @@ static bool check(struct run *r, const uint8_t *p, enum kind k, uint64_t seq,
 	}
 	if (!bad)
 		return true;
+	s = guess_seq(k, seq, first, w[first]);
+	if (s >= 0)
+		snprintf(what, sizeof(what), "%s #%lld's bytes", kind_name[k], s);
+	else
+		snprintf(what, sizeof(what), "%s",
+			 p[first * 8] == POISON ? "poison (never written)" :
+			 "unknown bytes");
 	snprintf(r->why, sizeof(r->why),
-		 "data mismatch: %s %s #%llu: %u of %u words wrong, first at byte %u (0x%016llx, from %s #%lld; POISON %s)",
+		 "data mismatch: %s %s #%llu: %u of %u words wrong, first at byte %u: 0x%016llx, %s",
 		 where, kind_name[k], (unsigned long long)seq, bad,
-		 MSG_LEN / 8, first * 8, (unsigned long long)w[first],
-		 kind_name[k], guess_seq(k, seq, first, w[first]),
-		 p[first * 8] == POISON ? "yes" : "no");
+		 MSG_LEN / 8, first * 8, (unsigned long long)w[first], what);
 	return false;
 }
 
@@ -605,6 +612,7 @@ static bool recv_wc(struct run *r, const struct ibv_wc *wc)
 
 	if (wc->status != IBV_WC_SUCCESS) {
 		set_err(r, wc, "B's receive queue");
+		r->recv_err = true;
 		return false;
 	}
 	if (wc->wr_id != want || wc->opcode != IBV_WC_RECV ||
@@ -720,6 +728,56 @@ static bool final_check(struct run *r)
 	return true;
 }
 
+static const char *qp_state_str(struct ibv_qp *qp)
+{
+	static const char *const names[] = {
+		"RESET", "INIT", "RTR", "RTS", "SQD", "SQE", "ERR"
+	};
+	struct ibv_qp_init_attr init;
+	struct ibv_qp_attr attr;
+
+	if (ibv_query_qp(qp, &attr, IBV_QP_STATE, &init) ||
+	    attr.qp_state >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[attr.qp_state];
+}
+
+/*
+ * An error completion on B's receive queue (the responder's QP went to
+ * ERR): the requester's first error, which says why, follows shortly.
+ */
+static void explain_error(struct run *r)
+{
+	long start = now_ms();
+	struct ibv_wc wc;
+	int n;
+
+	ktap_info("QP states: A %s, B %s", qp_state_str(A.qp),
+		  qp_state_str(B.qp));
+	if (!r->recv_err)
+		return;
+	while (now_ms() - start < 5000) {
+		n = ibv_poll_cq(A.scq, 1, &wc);
+		if (n < 0)
+			return;
+		if (!n) {
+			usleep(1000);
+			continue;
+		}
+		if (wc.status == IBV_WC_SUCCESS) {
+			r->done++;
+			continue;
+		}
+		r->err = wc.status;
+		ktap_info("A's send queue: %s (vendor_err 0x%x) for wr_id %llu after %llu WRs completed successfully",
+			  ibv_wc_status_str(wc.status), wc.vendor_err,
+			  (unsigned long long)wc.wr_id,
+			  (unsigned long long)r->done);
+		if (wc.status != IBV_WC_WR_FLUSH_ERR)
+			return;
+	}
+}
+
 /* After an error completion: the rest must flush. */
 static void flush_rest(struct run *r)
 {
@@ -769,6 +827,8 @@ static bool run_workload(struct run *r)
 		ok = reap(r, r->posted);
 	if (ok)
 		ok = final_check(r);
+	if (!ok)
+		explain_error(r);
 	if (r->have_err)
 		flush_rest(r);
 	t0 = now_ms() - t0;
