@@ -23,9 +23,11 @@
  * completion for STALL_MS. At the end every target slot is checked once
  * more (nothing stale may land after a completion).
  *
- * usage: lossy [-n COUNT] [-t SECONDS] [-c] WORKLOAD...
+ * usage: lossy [-n COUNT] [-t SECONDS] [-c] [-k] WORKLOAD...
  *   -n  messages per workload (default 200), -t  seconds of posting per
  *   workload (default 6): whichever comes first.
+ *   -k  a data mismatch is counted and the run goes on (it still fails):
+ *       for experiments.
  *   -c  a run that ends with a retry-exceeded error completion (the link
  *       was down longer than the retry budget) and no wrong data is a
  *       clean failure and passes.
@@ -103,6 +105,8 @@ struct run {
 	char why[256];
 	enum ibv_wc_status err;
 	bool have_err, recv_err;
+	uint64_t mismatches;	/* with -k */
+	char first_mismatch[256];
 };
 
 static struct end A = { .name = "A" }, B = { .name = "B" };
@@ -110,6 +114,7 @@ static char selftest_dir[PATH_MAX];
 static unsigned long max_count = 200;
 static unsigned int max_secs = 6;
 static bool clean_fail_ok;
+static bool keep_going;
 
 static int sh(const char *fmt, ...)
 {
@@ -209,6 +214,12 @@ static bool check(struct run *r, const uint8_t *p, enum kind k, uint64_t seq,
 		 "data mismatch: %s %s #%llu: %u of %u words wrong, first at byte %u: 0x%016llx, %s",
 		 where, kind_name[k], (unsigned long long)seq, bad,
 		 MSG_LEN / 8, first * 8, (unsigned long long)w[first], what);
+	/* -k: count it and go on (to watch what follows a bad completion) */
+	if (keep_going) {
+		if (!r->mismatches++)
+			memcpy(r->first_mismatch, r->why, sizeof(r->why));
+		return true;
+	}
 	return false;
 }
 
@@ -829,6 +840,11 @@ static bool run_workload(struct run *r)
 	t1 = now_ms();
 	if (ok)
 		ok = final_check(r);
+	if (ok && r->mismatches) {
+		snprintf(r->why, sizeof(r->why), "%llu messages with wrong data; the first: %.180s",
+			 (unsigned long long)r->mismatches, r->first_mismatch);
+		ok = false;
+	}
 	if (!ok)
 		explain_error(r);
 	if (r->have_err)
@@ -878,7 +894,7 @@ static int find_workload(const char *name)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: lossy [-n COUNT] [-t SECONDS] [-c] write|read|send|atomic|mixed...\n");
+	fprintf(stderr, "usage: lossy [-n COUNT] [-t SECONDS] [-c] [-k] write|read|send|atomic|mixed...\n");
 	return 2;
 }
 
@@ -893,7 +909,7 @@ int main(int argc, char **argv)
 	struct run *r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "n:t:c")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:ck")) != -1) {
 		switch (opt) {
 		case 'n':
 			max_count = strtoul(optarg, NULL, 0);
@@ -903,6 +919,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			clean_fail_ok = true;
+			break;
+		case 'k':
+			keep_going = true;
 			break;
 		default:
 			return usage();
