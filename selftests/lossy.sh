@@ -6,7 +6,8 @@
 # selftests/lossy (write, read, send, atomic, mixed: every byte, the
 # completion order and exactly-once atomics checked). One KTAP result per
 # cell and workload; each records the time, MB/s, the devices' counter
-# deltas (retransmissions, duplicates, drops) and netem's drop count, and a
+# deltas (retransmissions, duplicates, drops), netem's drop count and the
+# frames the veth pair dropped itself (a full backlog), and a
 # table of all of them ends the output (also $SROCE_OUT/lossy-DRIVER.tsv).
 #
 # By default a CI subset runs (lossless, 1% and 5% loss); with
@@ -120,6 +121,17 @@ netem_drops() {
 	echo "$s"
 }
 
+# veth_dropped: frames the veth pair dropped itself (a receive backlog
+# full): losses on the sender's own side, which netem does not see.
+veth_dropped() {
+	local dev v s=0
+	for dev in "$VETH_A" "$VETH_B"; do
+		read -r v <"/sys/class/net/$dev/statistics/tx_dropped" || v=0
+		s=$((s + v))
+	done
+	echo "$s"
+}
+
 # The link goes down for 2 s once LOG shows the transfer running.
 link_flap() {
 	local log=$1
@@ -160,7 +172,7 @@ done
 ktap_info "driver $ROCE_DRIVER; per run: at most $COUNT messages or $SECS s of posting"
 
 tsv=/tmp/lossy.tsv
-printf 'driver\tcell\tworkload\tresult\tms\tMB/s\twrs\tstatus\tnetem_drops\t%s\n' \
+printf 'driver\tcell\tworkload\tresult\tms\tMB/s\twrs\tstatus\tnetem_drops\tveth_drops\t%s\n' \
 	"$(echo "$TABLE_CNT" | tr ' ' '\t')" >"$tsv"
 log=/tmp/lossy.log
 for c in "${CELLS[@]}"; do
@@ -179,6 +191,7 @@ for c in "${CELLS[@]}"; do
 			continue
 		fi
 		cnt_snapshot before
+		vd0=$(veth_dropped)
 		: >"$log"
 		"$LOSSY" -n "$COUNT" -t "$SECS" "${opts[@]}" "$w" >"$log" 2>&1 &
 		pid=$!
@@ -189,6 +202,7 @@ for c in "${CELLS[@]}"; do
 		wait "$pid"
 		rc=$?
 		drops=$(netem_drops)
+		vdrops=$(($(veth_dropped) - vd0))
 		netem_set ""
 		cnt_snapshot after
 		sed 's/^/# /' "$log"
@@ -204,15 +218,15 @@ for c in "${CELLS[@]}"; do
 		done
 		if [ "$rc" = 0 ] && [ "$flap_rc" = 0 ]; then
 			result=ok
-			ktap_ok "$name $w: ${ms:-?} ms, ${mbps:-?} MB/s, $wrs WRs, netem drops $drops"
+			ktap_ok "$name $w: ${ms:-?} ms, ${mbps:-?} MB/s, $wrs WRs, netem drops $drops, veth drops $vdrops"
 		else
 			result=FAIL
 			[ "$flap_rc" = 0 ] || ktap_info "$name $w: the link flap did not happen as planned"
 			ktap_not_ok "$name $w" "lossy exit $rc, ${st:-no result}, $wrs WRs"
 		fi
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n' "$ROCE_DRIVER" \
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n' "$ROCE_DRIVER" \
 			"$name" "$w" "$result" "${ms:--}" "${mbps:--}" "${wrs:--}" \
-			"${st:--}" "$drops" "$row" >>"$tsv"
+			"${st:--}" "$drops" "$vdrops" "$row" >>"$tsv"
 	done
 done
 
