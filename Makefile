@@ -27,6 +27,17 @@ check-debug:
 demo:
 	tools/demo
 
+# Long tests outside tools/check's budget, in one guest: RC over the whole
+# netem matrix (selftests/lossy.sh). LOSSY_DRIVER=rxe runs it on stock rxe.
+LOSSY_DRIVER ?= sroce
+
+check-all: modules
+	$(MAKE) -C selftests KDIR=$(KDIR)
+	SROCE_TEST_LOSSY_FULL=1 SROCE_TEST_TIMEOUT=3000 \
+	SROCE_TEST_DRIVER=$(LOSSY_DRIVER) \
+		tools/vm-run --timeout 3600 --out out/check-all-$(LOSSY_DRIVER) -- \
+		selftests/run_all.sh lossy.sh
+
 # sroce against stock rdma_rxe (Documentation/benchmark.rst); BENCH= passes
 # options, e.g. make bench BENCH="--rounds 5". bench-short is the CI mode.
 bench:
@@ -35,4 +46,4 @@ bench:
 bench-short:
 	tools/bench --short $(BENCH)
 
-.PHONY: all modules clean check check-debug demo bench bench-short
+.PHONY: all modules clean check check-all check-debug demo bench bench-short
