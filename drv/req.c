@@ -252,8 +252,11 @@ void sroce_req_lost(struct sroce_qp *qp)
 	struct sroce_req *req = &qp->req;
 
 	lockdep_assert_held(&req->lock);
+	if (sroce_psn_cmp(req->una, req->cwnd_psn) < 0)
+		return;
 	req->cwnd = max_t(u32, req->cwnd / 2, SROCE_REQ_CWND_MIN);
 	req->cwnd_acc = 0;
+	req->cwnd_psn = req->psn_max;
 }
 
 /*
@@ -851,6 +854,7 @@ void sroce_req_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 		req->psn = attr->sq_psn & SROCE_PSN_MASK;
 		req->una = req->psn;
 		req->psn_max = req->psn;
+		req->cwnd_psn = req->psn;
 	}
 	if (mask & IB_QP_RETRY_CNT)
 		req->retry_left = attr->retry_cnt;

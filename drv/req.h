@@ -44,7 +44,7 @@ struct sroce_srq;
  * SROCE_REQ_WINDOW, and fewer after a loss (struct sroce_req.cwnd).
  */
 #define SROCE_REQ_WINDOW	128
-#define SROCE_REQ_CWND_MIN	4
+#define SROCE_REQ_CWND_MIN	16
 /* Immediate retries of a packet the netdev had no room for. */
 #define SROCE_REQ_TX_RETRY	8
 /* An AckReq at least every this many packets, and on every last one. */
@@ -80,11 +80,13 @@ struct sroce_kick {
  *	sent again (counted in retransmitted_pkts).
  * @una: the oldest PSN not acknowledged.
  * @noack: packets sent since the last one with AckReq.
- * @cwnd: the send window in packets: halved on each loss (never below
- *	SROCE_REQ_CWND_MIN), grown back by one per window's worth of
- *	acknowledged packets (@cwnd_acc counts them), up to
- *	SROCE_REQ_WINDOW. Go-back-N sends again everything in flight after
- *	a lost packet: a smaller window on a lossy link loses less.
+ * @cwnd: the send window in packets: halved on a loss (never below
+ *	SROCE_REQ_CWND_MIN), once per window: losses among the packets that
+ *	were in flight then (before @cwnd_psn) are the same episode. Grown
+ *	back by one per window's worth of acknowledged packets (@cwnd_acc
+ *	counts them), up to SROCE_REQ_WINDOW. Go-back-N sends again
+ *	everything in flight after a lost packet: a smaller window on a
+ *	lossy link loses less.
  * @retry_left, @rnr_left: retries left before the QP errors out.
  * @tx_busy: packets in a row the netdev refused: retried at once
  *	SROCE_REQ_TX_RETRY times, then a tick apart as often again, then the
@@ -116,6 +118,7 @@ struct sroce_req {
 	u32 noack;
 	u32 cwnd;
 	u32 cwnd_acc;
+	u32 cwnd_psn;
 	u8 retry_left;
 	u8 rnr_left;
 	u8 tx_busy;
