@@ -193,7 +193,10 @@ for c in "${CELLS[@]}"; do
 		cnt_snapshot before
 		vd0=$(veth_dropped)
 		: >"$log"
-		"$LOSSY" -n "$COUNT" -t "$SECS" "${opts[@]}" "$w" >"$log" 2>&1 &
+		# the outage must fall inside the transfer: bounded by time only
+		n=$COUNT
+		[ "$flap" = 1 ] && n=1000000
+		"$LOSSY" -n "$n" -t "$SECS" "${opts[@]}" "$w" >"$log" 2>&1 &
 		pid=$!
 		flap_rc=0
 		if [ "$flap" = 1 ]; then
