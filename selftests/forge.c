@@ -5,7 +5,7 @@
  * device answers; see forge.h for the set-up. One KTAP result per case.
  *
  * usage: forge   (SROCE_TEST_DRIVER=rxe: stock rdma_rxe instead of sroce;
- *                 FORGE_SEED: the flood's random seed)
+ *                 SROCE_TEST_FORGE_SEED: the flood's random seed)
  */
 #include <signal.h>
 #include <stdio.h>

@@ -19,6 +19,7 @@
 
 struct env E = { .gid_idx = -1, .next_peer_qpn = 0x5e0100 };
 bool case_ok;
+static bool swapped;	/* rdma_rxe loaded in sroce's place: undo at the end */
 
 static const char *const cnt_names[C_NUM] = {
 	[C_SHORT] = "rx_drop_short",
@@ -165,6 +166,7 @@ int env_setup(void)
 			note("SKIP: rdma_rxe cannot be loaded");
 			return 4;
 		}
+		swapped = true;
 	} else if (run("[ -d /sys/module/sroce ] || modprobe sroce")) {
 		note("SKIP: sroce cannot be loaded");
 		return 4;
@@ -257,6 +259,9 @@ void env_teardown(void)
 		   "ip link del " VETH_A " 2>/dev/null; ip netns del " NETNS
 		   " 2>/dev/null; true"))
 		note("teardown: shell failed");
+	if (swapped && system("modprobe -r rdma_rxe && modprobe sroce"))
+		note("teardown: could not swap rdma_rxe back for sroce");
+	swapped = false;
 }
 
 /* The MR page holds a pattern, the guard pages and pd2's page GUARD. */

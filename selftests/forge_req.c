@@ -30,6 +30,7 @@ static bool begin(const struct vopts *o)
 	for (i = 0; i < (int)sizeof(pay); i++)
 		pay[i] = (uint8_t)(0x31 + i * 11);
 	memset(E.lbuf, LFILL, PG);
+	mem_reset();
 	peer_drain();
 	if (victim_new(&V, o)) {
 		fail("cannot create the victim QP");
@@ -162,6 +163,7 @@ static void stale_case(uint8_t op, int back)
 	answer(&V, OP_ACK, SYN_ACK, p, 0);
 	want_wc(&V, 0x51, IBV_WC_SUCCESS, NULL);
 	want_state(&V, IBV_QPS_RTS);
+	want_mem();
 out:
 	victim_free(&V);
 }
@@ -237,6 +239,7 @@ static void rnr_then_ack(struct victim *v, uint32_t psn, uint64_t wr_id)
 	answer(v, OP_ACK, SYN_ACK, psn, 0);
 	want_wc(v, wr_id, IBV_WC_SUCCESS, NULL);
 	want_state(v, IBV_QPS_RTS);
+	want_mem();
 	want_counters(&B, CBIT(C_RCV_RNR));
 }
 
@@ -246,6 +249,7 @@ static void c_rnr_first(void)
 
 	vopts_req(&o, 0x4000, 1);
 	memset(E.lbuf, LFILL, PG);
+	mem_reset();
 	peer_drain();
 	if (victim_new(&VN, &o)) {
 		fail("cannot create the victim QP");
@@ -289,6 +293,7 @@ static void c_rnr_exceeded(void)
 	answer(&VN, OP_ACK, SYN_RNR(1), psn, 0);
 	want_wc(&VN, 0x73, IBV_WC_RNR_RETRY_EXC_ERR, NULL);
 	want_state(&VN, IBV_QPS_ERR);
+	want_mem();
 	want_counters(&B, CBIT(C_RCV_RNR) | CBIT(C_RNR_EXC));
 out:
 	victim_free(&VN);
@@ -357,6 +362,7 @@ static void c_ud_long(void)
 	want_no_wc(&V, QUIET_MS);
 	want_state(&V, IBV_QPS_RTS);
 	lbuf_is(0, NULL, PG);
+	want_mem();
 	want_counters(&B, CBIT(C_MSG));
 	f.psn = 1;
 	f.paylen = 100;
@@ -394,6 +400,7 @@ static void c_uc_long(void)
 	want_no_wc(&V, QUIET_MS);
 	want_state(&V, IBV_QPS_RTS);
 	lbuf_is(0, NULL, PG);
+	want_mem();
 	want_counters(&B, CBIT(C_MSG));
 	f.psn = V.rq_psn + 1;
 	f.paylen = 100;
@@ -564,14 +571,14 @@ static void c_flood(void)
 	uint8_t tp[MAX_FRAME];
 	long t0 = now_ms();
 	struct ibv_wc wc[16];
-	const char *seed_env = getenv("FORGE_SEED");
+	const char *seed_env = getenv("SROCE_TEST_FORGE_SEED");
 	unsigned int seed = seed_env ? (unsigned int)strtoul(seed_env, NULL, 0) :
 				       (unsigned int)time(NULL);
 	bool icrc;
 	size_t len;
 	int i;
 
-	note("flood seed %u (FORGE_SEED reproduces it)", seed);
+	note("flood seed %u (SROCE_TEST_FORGE_SEED reproduces it)", seed);
 	srandom(seed);
 	mem_reset();
 	memset(E.lbuf, LFILL, PG);
