@@ -172,7 +172,7 @@ struct victim {
 enum cnt {
 	C_SHORT, C_BAD_ICRC, C_BAD_HEADER, C_BAD_OPCODE, C_NO_QP, C_QP_STATE,
 	C_MSG, C_STALE_RESP, C_NO_ACCESS,	/* the rx_drop_* family */
-	C_NAKS_SENT, C_OUT_OF_SEQ, C_DUP_REQ, C_RCV_RNR, C_RNR_EXC,
+	C_NAKS_SENT, C_OUT_OF_SEQ, C_DUP_REQ, C_RCV_RNR, C_RNR_EXC, C_RCVD,
 	C_NUM
 };
 #define C_DROPS_END	(C_NO_ACCESS + 1)
@@ -191,6 +191,7 @@ void victim_free(struct victim *v);
 int qp_state(struct ibv_qp *qp);
 int cq_wait(struct ibv_cq *cq, struct ibv_wc *wc, int ms);
 void counters_read(struct counters *c);
+void counters_note(const struct counters *b);
 const char *gsi_state(char *buf, size_t len);
 int kmsg_mark(void);
 int kmsg_bad_since(int mark);

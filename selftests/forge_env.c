@@ -36,6 +36,7 @@ static const char *const cnt_names[C_NUM] = {
 	[C_DUP_REQ] = "duplicate_request",
 	[C_RCV_RNR] = "rcvd_rnr_err",
 	[C_RNR_EXC] = "retry_rnr_exceeded_err",
+	[C_RCVD] = "rcvd_pkts",
 };
 
 void note(const char *fmt, ...)
@@ -501,6 +502,25 @@ void want_counters(const struct counters *b, unsigned int moved)
 			     (unsigned long long)b->v[i],
 			     (unsigned long long)a.v[i]);
 	}
+}
+
+/* Says how much each counter moved since @b (diagnostics only). */
+void counters_note(const struct counters *b)
+{
+	char line[1024];
+	struct counters a;
+	size_t n = 0;
+	int i;
+
+	counters_read(&a);
+	line[0] = 0;
+	for (i = 0; i < C_NUM && n < sizeof(line) - 64; i++)
+		if (a.v[i] != UINT64_MAX && b->v[i] != UINT64_MAX &&
+		    a.v[i] != b->v[i])
+			n += (size_t)snprintf(line + n, sizeof(line) - n,
+					      " %s +%llu", cnt_names[i],
+					      (unsigned long long)(a.v[i] - b->v[i]));
+	note("counters moved:%s", n ? line : " none readable");
 }
 
 /* QP1's state as `rdma res show qp` prints it, or "none". */

@@ -439,6 +439,43 @@ static void c_gsi_long(void)
 	want_counters(&B, CBIT(C_MSG));
 }
 
+/* --- a QP destroyed right after a frame killed it ----------------------------- */
+
+/*
+ * The packet path moves the QP to ERR and leaves the flushes to a work
+ * item; the process destroys the QP at once, while that work may be
+ * pending or running. Nothing may be touched after it is freed.
+ */
+static void c_kill_destroy(void)
+{
+	struct fpkt f = { .op = OP_WRITE_ONLY, .ackreq = true, .pad = -1,
+			  .pay = pay, .paylen = 64, .dlen = 64 };
+	int i, n = 100, dead = 0;
+	struct vopts o;
+
+	vopts_req(&o, 0x6000, 7);
+	mem_reset();
+	for (i = 0; i < n; i++) {
+		if (victim_new(&V, &o)) {
+			fail("cannot create QP %d of %d", i + 1, n);
+			return;
+		}
+		/* work outstanding on both sides, then a fatal request */
+		post(&V, IBV_WR_SEND, 0, 32, 1);
+		post_recv(&V, 2048, 256, 2);
+		f.qpn = V.qpn;
+		f.psn = V.rq_psn;
+		f.va = (uintptr_t)E.mrbuf + 64;
+		f.rkey = E.mr->rkey ^ 1;
+		inject(&f);
+		dead += qp_state(V.qp) == IBV_QPS_ERR;
+		victim_free(&V);
+	}
+	note("%d of %d QPs were in ERR when destroyed", dead, n);
+	peer_drain();
+	want_mem();
+}
+
 /* --- the flood --------------------------------------------------------------- */
 
 static const uint8_t flood_ops[] = {
@@ -580,6 +617,7 @@ static void c_flood(void)
 
 	note("flood seed %u (SROCE_TEST_FORGE_SEED reproduces it)", seed);
 	srandom(seed);
+	counters_read(&B);
 	mem_reset();
 	memset(E.lbuf, LFILL, PG);
 	if (!flood_victims()) {
@@ -606,6 +644,7 @@ static void c_flood(void)
 	}
 	note("flood: %lu frames in %ld ms (%lu send errors), %lu QPs re-created",
 	     sent, now_ms() - t0, errs, recreated);
+	counters_note(&B);
 	if (errs)
 		fail("%lu frames could not be sent", errs);
 	if (sent < FLOOD_FRAMES / 10)
@@ -678,6 +717,7 @@ static const struct {
 	{ "item 1: UD SEND longer than the receive dropped, QP RTS, WQE kept", c_ud_long },
 	{ "item 1: UC SEND longer than the receive dropped, QP RTS, WQE kept", c_uc_long },
 	{ "item 1: 1000-byte datagram to QP1 leaves the GSI QP in RTS", c_gsi_long },
+	{ "a QP destroyed right after a fatal frame, 100 times", c_kill_destroy },
 	{ "flood: random and mutated frames, guard pages and other PD intact", c_flood },
 	{ "after the flood: a fresh QP carries WRITE and READ; device ICRCs good", c_after },
 	{ "kernel log clean", c_kmsg },
