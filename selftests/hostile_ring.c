@@ -39,14 +39,14 @@
 
 #include "ktap.h"
 
-/* rdma-core 44's provider objects; the verbs_* heads are flattened in. */
+/* rdma-core 44's provider objects, their verbs_* heads flattened in. */
 struct m_wq {			/* struct rxe_wq */
 	struct rxe_queue_buf *queue;
 	pthread_spinlock_t lock;
 	unsigned int max_sge, max_inline;
 };
 
-struct m_qp {			/* struct rxe_qp: struct verbs_qp, then */
+struct m_qp {			/* struct rxe_qp after struct verbs_qp */
 	union { struct ibv_qp qp; struct ibv_qp_ex qp_ex; } u;
 	uint32_t comp_mask;
 	void *xrcd;
@@ -56,13 +56,13 @@ struct m_qp {			/* struct rxe_qp: struct verbs_qp, then */
 	struct m_wq sq;
 };
 
-struct m_cq {			/* struct rxe_cq: struct verbs_cq, then */
+struct m_cq {			/* struct rxe_cq after struct verbs_cq */
 	union { struct ibv_cq cq; struct ibv_cq_ex cq_ex; } u;
 	struct mminfo mmap_info;
 	struct rxe_queue_buf *queue;
 };
 
-struct m_srq {			/* struct rxe_srq: struct verbs_srq, then */
+struct m_srq {			/* struct rxe_srq after struct verbs_srq */
 	struct ibv_srq srq;
 	enum ibv_srq_type srq_type;
 	void *xrcd;
@@ -186,15 +186,8 @@ case_end(bool ok, const char *fmt, ...)
 
 /* --- ring access ------------------------------------------------------------ */
 
-static uint32_t ld(const uint32_t *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static void st(uint32_t *p, uint32_t v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
+#define ld(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define st(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 static void *slot(struct rxe_queue_buf *q, uint32_t i)
 {
@@ -505,12 +498,11 @@ static void pstat_info(const char *what, const struct pstat *ps)
 static const char *qp_state(struct ibv_qp *qp)
 {
 	struct ibv_qp_init_attr ia;
-	struct ibv_qp_attr a;
+	struct ibv_qp_attr a = { .qp_state = -1 };
 
-	if (CALL("query_qp", ibv_query_qp(qp, &a, IBV_QP_STATE, &ia)))
-		return "unknown (query_qp failed)";
+	CALL("query_qp", ibv_query_qp(qp, &a, IBV_QP_STATE, &ia));
 	return a.qp_state == IBV_QPS_ERR ? "ERR" :
-	       a.qp_state == IBV_QPS_RTS ? "RTS" : "neither RTS nor ERR";
+	       a.qp_state == IBV_QPS_RTS ? "RTS" : "another state";
 }
 
 static bool canary_intact(void)
@@ -758,20 +750,6 @@ static const char *const sqv_name[SQV_N] = {
 	"consumer index (the kernel's) rewritten and a doorbell",
 };
 
-static void wqe_rdma(struct rxe_send_wqe *w, uint32_t op, uint64_t raddr,
-		     uint32_t rkey, uint32_t len)
-{
-	w->wr.opcode = op;
-	if (op == IBV_WR_ATOMIC_CMP_AND_SWP || op == IBV_WR_ATOMIC_FETCH_AND_ADD) {
-		w->wr.wr.atomic.remote_addr = raddr;
-		w->wr.wr.atomic.rkey = rkey;
-	} else {
-		w->wr.wr.rdma.remote_addr = raddr;
-		w->wr.wr.rdma.rkey = rkey;
-	}
-	w->dma.length = w->dma.resid = w->dma.sge[0].length = len;
-}
-
 /* Send WQE @k (0..5) of variant @v in slot @i. */
 static void send_garbage(struct rxe_queue_buf *q, uint32_t i, int v, int k)
 {
@@ -781,6 +759,18 @@ static void send_garbage(struct rxe_queue_buf *q, uint32_t i, int v, int k)
 					1u << 16, 0x80000000, 0 };
 	static const uint32_t ops[] = { 0xdeadbeef, 0x7f, 0x20 /* REG_MR */,
 					0xf0, IBV_WR_BIND_MW, IBV_WR_LOCAL_INV };
+	static const struct {	/* remote address: buf + off, or ~0 - 8 */
+		uint32_t op, len;
+		uint64_t off;
+		bool rkey_ok;
+	} rem[] = {
+		{ IBV_WR_ATOMIC_CMP_AND_SWP, 8, 3, true },
+		{ IBV_WR_ATOMIC_FETCH_AND_ADD, 8, BUF_SIZE, true },
+		{ IBV_WR_RDMA_READ, 0x80000000, 0, true },
+		{ IBV_WR_RDMA_WRITE, 64, ~0ull, true },
+		{ IBV_WR_ATOMIC_FETCH_AND_ADD, 8, 0, false },
+		{ IBV_WR_SEND_WITH_INV, 64, 0, false },
+	};
 	struct rxe_send_wqe *w = slot(q, i);
 	struct rxe_sge *sg = w->dma.sge;
 	uint64_t b = (uintptr_t)buf, r = rnd(&rng_state);
@@ -821,21 +811,14 @@ static void send_garbage(struct rxe_queue_buf *q, uint32_t i, int v, int k)
 		memcpy(&w->wr.wr, &kptr, sizeof(kptr));
 		fill_random((uint8_t *)&w->wr.wr + sizeof(kptr), 16);
 		break;
-	case SQV_REMOTE:
-		if (k == 0)
-			wqe_rdma(w, IBV_WR_ATOMIC_CMP_AND_SWP, b + 3, mr->rkey, 8);
-		else if (k == 1)
-			wqe_rdma(w, IBV_WR_ATOMIC_FETCH_AND_ADD, b + BUF_SIZE,
-				 mr->rkey, 8);
-		else if (k == 2)
-			wqe_rdma(w, IBV_WR_RDMA_READ, b, mr->rkey, 0x80000000);
-		else if (k == 3)
-			wqe_rdma(w, IBV_WR_RDMA_WRITE, ~0ull - 8, mr->rkey, 64);
-		else if (k == 4)
-			wqe_rdma(w, IBV_WR_ATOMIC_FETCH_AND_ADD, b, r, 8);
-		else
-			w->wr.opcode = IBV_WR_SEND_WITH_INV,
-			w->wr.ex.invalidate_rkey = r;
+	case SQV_REMOTE:	/* rdma and atomic share remote_addr */
+		w->wr.opcode = rem[k].op;
+		w->wr.wr.rdma.remote_addr = rem[k].off == ~0ull ? ~0ull - 8 :
+					    b + rem[k].off;
+		w->wr.wr.rdma.rkey = w->wr.wr.atomic.rkey =
+			rem[k].rkey_ok ? mr->rkey : r;
+		w->wr.ex.invalidate_rkey = r;
+		w->dma.length = w->dma.resid = sg[0].length = rem[k].len;
 		break;
 	case SQV_CONSUMER:
 		break;
@@ -990,7 +973,7 @@ int main(int argc, char **argv)
 	if (!strcmp(drv, "rxe") && sh("modinfo rdma_rxe >/dev/null 2>&1")) {
 		printf("1..1\n");
 		ktap_skip_test("hostile rings", "no rdma_rxe module in this kernel");
-		return ktap_finish();
+		return KSFT_SKIP;
 	}
 	if (sh("rdma_links_clear; veth_teardown; roce_routes_down; "
 	       "roce_driver_load %s && veth_setup && "
