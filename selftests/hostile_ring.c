@@ -81,6 +81,7 @@ struct m_srq {			/* struct rxe_srq after struct verbs_srq */
 #define BUF_SIZE	(64 * 1024)
 #define CANARY_SIZE	4096
 #define WR		32
+#define BIG_WR		4096	/* a ring the kernel needs a while to walk */
 #define SGE		2
 #define INLINE		64
 #define CQE		256
@@ -333,12 +334,13 @@ struct pair {
 	struct ibv_qp *a, *b;	/* a sends to b; b receives from srq if any */
 };
 
-static struct ibv_qp *create_rc(struct ibv_cq *cq, struct ibv_srq *srq)
+static struct ibv_qp *create_rc(struct ibv_cq *cq, struct ibv_srq *srq,
+				uint32_t wr)
 {
 	struct ibv_qp_init_attr ia = {
 		.send_cq = cq, .recv_cq = cq, .srq = srq,
 		.qp_type = IBV_QPT_RC, .sq_sig_all = 1,
-		.cap = { .max_send_wr = WR, .max_recv_wr = srq ? 0 : WR,
+		.cap = { .max_send_wr = wr, .max_recv_wr = srq ? 0 : wr,
 			 .max_send_sge = SGE, .max_recv_sge = srq ? 0 : SGE,
 			 .max_inline_data = INLINE },
 	};
@@ -378,9 +380,10 @@ static bool to_rts(struct ibv_qp *qp, uint32_t remote)
 			IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC));
 }
 
-static bool pair_new(struct pair *p, bool with_srq)
+/* a's SQ and RQ, and the SRQ if any, hold @wr entries; b's queues WR. */
+static bool pair_new(struct pair *p, bool with_srq, uint32_t wr)
 {
-	struct ibv_srq_init_attr sa = { .attr = { .max_wr = WR, .max_sge = SGE } };
+	struct ibv_srq_init_attr sa = { .attr = { .max_wr = wr, .max_sge = SGE } };
 
 	memset(p, 0, sizeof(*p));
 	p->cq = CALL("create_cq", ibv_create_cq(ctx, CQE, NULL, NULL, 0));
@@ -388,8 +391,8 @@ static bool pair_new(struct pair *p, bool with_srq)
 		p->srq = CALL("create_srq", ibv_create_srq(pd, &sa));
 	if (!p->cq || (with_srq && !p->srq))
 		return false;
-	p->a = create_rc(p->cq, NULL);
-	p->b = create_rc(p->cq, p->srq);
+	p->a = create_rc(p->cq, NULL, wr);
+	p->b = create_rc(p->cq, p->srq, WR);
 	return p->a && p->b && to_rts(p->a, p->b->qp_num) &&
 	       to_rts(p->b, p->a->qp_num);
 }
@@ -447,13 +450,14 @@ static int post_send(struct ibv_qp *qp, enum ibv_wr_opcode op, uint64_t off,
 }
 
 /*
- * The provider refuses a WR with too many SGEs before it touches the ring,
- * and rings the doorbell all the same: the kernel reads the ring as it is.
+ * The provider refuses an atomic WR without its 8 bytes at an unaligned
+ * address before it touches the ring (whatever the QP's caps), and rings
+ * the doorbell all the same: the kernel then reads the ring as it is.
  */
 static void doorbell(struct ibv_qp *qp)
 {
-	struct ibv_sge sge[SGE + 1] = {};
-	struct ibv_send_wr wr = { .sg_list = sge, .num_sge = SGE + 1 };
+	struct ibv_send_wr wr = { .opcode = IBV_WR_ATOMIC_FETCH_AND_ADD,
+				  .wr.atomic = { .remote_addr = 1 } };
 	struct ibv_send_wr *bad;
 
 	CALL("post_send(doorbell)", ibv_post_send(qp, &wr, &bad));
@@ -548,7 +552,7 @@ static int layout(void)
 	struct pair p;
 	int ret = -1;
 
-	if (!pair_new(&p, true))
+	if (!pair_new(&p, true, WR))
 		goto out;
 	sq = QP_SQ(p.a);
 	rq = QP_RQ(p.a);
@@ -606,7 +610,7 @@ static void case_traffic(const char *when)
 		buf[0x1000 + i] = i * 13 + 5;
 		buf[0xc000 + i] = i * 3 + 11;
 	}
-	ok = pair_new(&p, false) && !post_recv(p.b, NULL, 0x8000, 4096) &&
+	ok = pair_new(&p, false, WR) && !post_recv(p.b, NULL, 0x8000, 4096) &&
 	     !post_send(p.a, IBV_WR_SEND, 0, 1024, 0) &&
 	     !post_send(p.a, IBV_WR_RDMA_WRITE, 0x1000, 2048,
 			(uintptr_t)buf + 0xa000) &&
@@ -644,7 +648,7 @@ static void case_behind(enum ring which)
 
 	case_begin();
 	for (r = 0; r < 3 && ok; r++) {
-		ok = pair_new(&p, which == SRQ);
+		ok = pair_new(&p, which == SRQ, BIG_WR);
 		for (i = 0; ok && i < 8; i++)
 			ok = !post_recv(which == RQ ? p.a : p.b, p.srq,
 					i * 1024, 1024);
@@ -714,7 +718,7 @@ static void case_recv_garbage(bool srq)
 	case_begin();
 	for (kind = 0; kind < 5 && ok; kind++) {
 		memset(&ps, 0, sizeof(ps));
-		ok = pair_new(&p, srq);
+		ok = pair_new(&p, srq, WR);
 		if (ok) {
 			q = srq ? SRQ_Q(p.srq) : QP_RQ(p.b);
 			recv_garbage(q, ld(&q->producer_index), kind);
@@ -839,7 +843,7 @@ static void case_sq_garbage(int v)
 	int k;
 
 	case_begin();
-	ok = pair_new(&p, false);
+	ok = pair_new(&p, false, WR);
 	for (k = 0; ok && k < 16; k++)
 		ok = !post_recv(p.b, NULL, 0x8000 + k * 1024, 1024);
 	if (ok) {
@@ -889,7 +893,7 @@ static void case_flow(bool cq)
 	int i;
 
 	case_begin();
-	ok = pair_new(&p, false);
+	ok = pair_new(&p, false, WR);
 	for (i = 0; ok && i < WR; i++)
 		ok = !post_recv(p.b, NULL, 0x8000 + i * 256, 256);
 	ok = ok && hammer_start(&h, cq ? CQ_Q(p.cq) : QP_SQ(p.a),
