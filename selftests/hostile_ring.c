@@ -28,6 +28,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <rdma/rdma_user_rxe.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -81,7 +82,7 @@ struct m_srq {			/* struct rxe_srq after struct verbs_srq */
 #define BUF_SIZE	(64 * 1024)
 #define CANARY_SIZE	4096
 #define WR		32
-#define BIG_WR		4096	/* a ring the kernel needs a while to walk */
+#define BIG_WR		16383	/* the largest ring: the kernel needs a while to walk it */
 #define SGE		2
 #define INLINE		64
 #define CQE		256
@@ -296,18 +297,32 @@ static void *hammer_fn(void *arg)
 	return NULL;
 }
 
-/* Starts @h on @q for at most @max_s; true once it is hammering. */
+/*
+ * Starts @h on @q for at most @max_s; true once it is hammering. The main
+ * thread runs on CPU 0 (main()), the hammer on CPU 1: it keeps going while
+ * the main thread's CPU is in the kernel with preemption off.
+ */
 static bool hammer_start(struct hammer *h, struct rxe_queue_buf *q,
 			 enum hmode mode, double max_s)
 {
 	double give_up = now_s() + 5;
+	pthread_attr_t attr;
+	cpu_set_t cpus;
+	int err;
 
 	memset(h, 0, sizeof(*h));
 	h->q = q;
 	h->mode = mode;
 	h->end = now_s() + max_s;
 	h->rng = rnd(&rng_state) | 1;
-	if (pthread_create(&h->tid, NULL, hammer_fn, h))
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	pthread_attr_init(&attr);
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	err = pthread_create(&h->tid, &attr, hammer_fn, h);
+	pthread_attr_destroy(&attr);
+	if (err)
 		return false;
 	h->running = true;
 	while (atomic_load(&h->iters) < 1000 && now_s() < give_up)
@@ -631,9 +646,11 @@ static void case_traffic(const char *when)
 enum ring { RQ, SQ, SRQ };
 
 /*
- * A ring's producer kept at consumer - 1 by the hammer (for 5 s at most)
- * while the kernel consumes it: the RQ and SQ through modify_qp(ERR) (and
- * doorbells for the SQ), the SRQ through arriving SENDs, then b's ERR.
+ * A ring of BIG_WR entries whose producer the hammer keeps at consumer - 1
+ * (for 5 s at most) while the kernel consumes it: the RQ and SQ through
+ * modify_qp(ERR) (and doorbells for the SQ), the SRQ through arriving
+ * SENDs, then b's ERR. A kernel that re-reads the producer on every pass
+ * never finds the ring empty until the hammer stops.
  */
 static void case_behind(enum ring which)
 {
@@ -958,6 +975,7 @@ static bool device_open(void)
 int main(int argc, char **argv)
 {
 	const char *drv = getenv("SROCE_TEST_DRIVER") ? : "sroce";
+	cpu_set_t cpus;
 	const char *e;
 	int lay, v;
 	bool ok;
@@ -970,6 +988,9 @@ int main(int argc, char **argv)
 	rng_state = (e ? strtoull(e, NULL, 0) :
 		     (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32) | 1;
 	snprintf(dev, sizeof(dev), "hr_%s0", drv);
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
 
 	printf("TAP version 13\n");
 	ktap_info("driver %s, device %s, bound %.0f ms, SROCE_TEST_SEED=%#llx",
