@@ -972,6 +972,18 @@ static bool device_open(void)
 
 #define NCASES (2 + 3 + 2 + SQV_N + 2 + 2)
 
+/* The one KTAP line of a run that cannot go on. */
+static int only_line(int code, const char *why)
+{
+	printf("1..1\n");
+	if (code == KSFT_SKIP)
+		ktap_skip_test("hostile rings", why);
+	else
+		ktap_result(0, "%s", why);
+	sh("roce_devs_down");
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	const char *drv = getenv("SROCE_TEST_DRIVER") ? : "sroce";
@@ -995,30 +1007,18 @@ int main(int argc, char **argv)
 	printf("TAP version 13\n");
 	ktap_info("driver %s, device %s, bound %.0f ms, SROCE_TEST_SEED=%#llx",
 		  drv, dev, bound_s * 1e3, (unsigned long long)rng_state);
-	if (!strcmp(drv, "rxe") && sh("modinfo rdma_rxe >/dev/null 2>&1")) {
-		printf("1..1\n");
-		ktap_skip_test("hostile rings", "no rdma_rxe module in this kernel");
-		return KSFT_SKIP;
-	}
+	if (!strcmp(drv, "rxe") && sh("modinfo rdma_rxe >/dev/null 2>&1"))
+		return only_line(KSFT_SKIP, "no rdma_rxe module in this kernel");
 	if (sh("rdma_links_clear; veth_teardown; roce_routes_down; "
 	       "roce_driver_load %s && veth_setup && "
 	       "rdma link add %s type %s netdev $VETH_A && "
 	       "roce_dev_wait %s $IP_A $IP6_A", drv, dev, drv, dev) ||
-	    !device_open()) {
-		printf("1..1\n");
-		ktap_result(0, "%s on veth0 with its RoCE v2 GID, a PD and an MR", dev);
-		sh("roce_devs_down");
-		return ktap_finish();
-	}
+	    !device_open())
+		return only_line(KSFT_FAIL, "the device on veth0 with its RoCE v2 GID, a PD and an MR");
 	case_begin();
 	lay = layout();
-	if (!lay) {
-		printf("1..1\n");
-		ktap_skip_test("hostile rings",
-			       "the rxe provider's objects are not laid out as in rdma-core 44");
-		sh("roce_devs_down");
-		return KSFT_SKIP;
-	}
+	if (!lay)
+		return only_line(KSFT_SKIP, "the rxe provider's objects are not laid out as in rdma-core 44");
 	printf("1..%d\n", NCASES);
 	case_end(lay > 0, "provider layout: SQ, RQ, SRQ and CQ rings found, their indices move as posted and completed");
 	case_traffic("before the hostile cases");

@@ -90,6 +90,7 @@ dev_down() {
 # per test to RESULTS, tracebacks and progress to stdout.
 cat >"$work/runner.py" <<'PY'
 import fnmatch
+import multiprocessing
 import os
 import signal
 import sys
@@ -222,6 +223,11 @@ class Result(unittest.TestResult):
 
     def stopTest(self, test):
         signal.alarm(0)
+        # a test cut short leaves its helper processes (rdma_cm tests
+        # fork): they would hold our stdout open, and exit() waits for them
+        for child in multiprocessing.active_children():
+            child.kill()
+            child.join(5)
         c = self.cur
         self.cur = None
         self._emit(c['id'], c['outcome'], time.time() - c['start'], c['why'])
@@ -263,6 +269,8 @@ with open(results_path, 'w') as out:
     # One suite: unittest runs setUpClass/tearDownClass once per class.
     unittest.TestSuite(selected).run(Result(out))
 print('runner: done', flush=True)
+sys.stderr.flush()
+os._exit(0)
 PY
 
 # skip_entry ID: prints "EXPECTED REASON" of the first line of the skips
