@@ -162,6 +162,12 @@ static void sroce_req_flush_locked(struct sroce_qp *qp,
 	u32 i;
 
 	lockdep_assert_held(&req->lock);
+	/*
+	 * Destroy frees the WQE copies once dead is set: the error work may
+	 * still come (queued before), and must find nothing to do.
+	 */
+	if (req->dead)
+		return;
 	del_timer(&req->timer);
 	req->rnr_wait = false;
 	for (i = qp->sq.cons; i != prod; i = sroce_queue_next(&qp->sq, i)) {

@@ -548,6 +548,8 @@ static void sroce_resp_flush_locked(struct sroce_qp *qp,
 	u32 prod;
 
 	lockdep_assert_held(&resp->lock);
+	if (resp->dead)
+		return;	/* as sroce_req_flush_locked(): destroy is under way */
 	resp->in_msg = false;
 	sroce_resp_rd_reset(resp, false);
 	if (resp->have_wqe) {
