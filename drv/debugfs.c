@@ -196,6 +196,17 @@ static int sroce_test_post_recv(struct ib_srq *srq, u64 wr_id, int num_sge)
 	return err;
 }
 
+/* A pop as the datapath does it: the limit event once no lock is held. */
+static int sroce_test_pop(struct sroce_srq *srq, struct rxe_recv_wqe *wqe,
+			  size_t size)
+{
+	int r = sroce_srq_pop_wqe(srq, wqe, size);
+
+	if (r != -ENOENT)
+		sroce_srq_limit_reached(srq);
+	return r;
+}
+
 static void sroce_test_kernel_srq(struct ib_device *ibdev)
 {
 	struct sroce_test_events ev = {};
@@ -259,24 +270,24 @@ static void sroce_test_kernel_srq(struct ib_device *ibdev)
 		    attr.max_sge, attr.srq_limit, r);
 
 	for (i = 0; i < 2; i++) {
-		r = sroce_srq_pop_wqe(to_ssrq(srq), &w.wqe, sizeof(w));
+		r = sroce_test_pop(to_ssrq(srq), &w.wqe, sizeof(w));
 		bad += r || w.wqe.wr_id != 10 + i || w.wqe.dma.num_sge != 2 ||
 		       w.wqe.dma.length != 300 || w.wqe.dma.sge[1].addr != 0x2000;
 	}
 	SROCE_CHECK(!bad && atomic_read(&ev.srq_limit) == 0,
 		    "pop 2 of 7 after resize: in order, intact, 5 left, no event (%d)",
 		    atomic_read(&ev.srq_limit));
-	r = sroce_srq_pop_wqe(to_ssrq(srq), &w.wqe, sizeof(w));
+	r = sroce_test_pop(to_ssrq(srq), &w.wqe, sizeof(w));
 	ib_query_srq(srq, &attr);
 	SROCE_CHECK(!r && w.wqe.wr_id == 12 && atomic_read(&ev.srq_limit) == 1 &&
 		    attr.srq_limit == 0,
 		    "4 left, under the limit: one SRQ_LIMIT_REACHED, disarmed (%d, limit %u)",
 		    atomic_read(&ev.srq_limit), attr.srq_limit);
 	for (i = 3; i < 7; i++) {
-		r = sroce_srq_pop_wqe(to_ssrq(srq), &w.wqe, sizeof(w));
+		r = sroce_test_pop(to_ssrq(srq), &w.wqe, sizeof(w));
 		bad += r || w.wqe.wr_id != 10 + i;
 	}
-	r = sroce_srq_pop_wqe(to_ssrq(srq), &w.wqe, sizeof(w));
+	r = sroce_test_pop(to_ssrq(srq), &w.wqe, sizeof(w));
 	SROCE_CHECK(!bad && r == -ENOENT && atomic_read(&ev.srq_limit) == 1,
 		    "the rest in order, then -ENOENT, no second event (%d)", r);
 
@@ -339,7 +350,7 @@ static int sroce_test_srq(struct ib_device *ibdev, u32 id, u32 count)
 	}
 	sroce_test_say("popped");
 	for (i = 0; i < count; i++) {
-		ret = sroce_srq_pop_wqe(srq, wqe, size);
+		ret = sroce_test_pop(srq, wqe, size);
 		if (ret == -ENOENT) {
 			err = ret;
 			break;
