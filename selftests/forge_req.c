@@ -547,6 +547,9 @@ static size_t flood_frame(uint8_t *tp, bool *icrc)
 		return len;
 	}
 	f.op = flood_ops[rnd(sizeof(flood_ops))];
+	/* mostly to the QP whose type the opcode is for: past the type check */
+	if (rnd(10))
+		v = &FV[(f.op & 0xe0) == 0x00 ? 0 : (f.op & 0xe0) == 0x20 ? 1 : 2];
 	f.qpn = v->qpn;
 	f.ackreq = rnd(2);
 	f.se = rnd(2);
