@@ -40,7 +40,7 @@ static union ibv_gid remote_gid;
 static char selftest_dir[PATH_MAX];
 
 /* Runs a bash command line with selftests/lib.sh sourced; its status. */
-static int sh(const char *fmt, ...)
+static inline int sh(const char *fmt, ...)
 {
 	char cmd[4096];
 	va_list ap;
@@ -64,7 +64,7 @@ static int sh(const char *fmt, ...)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static bool setup_device(void)
+static inline bool setup_device(void)
 {
 	if (sh("sroce_reset && veth_setup && "
 	       "ip neigh replace %s lladdr %s dev $VETH_A nud permanent && "
@@ -75,13 +75,13 @@ static bool setup_device(void)
 	return true;
 }
 
-static void teardown_device(void)
+static inline void teardown_device(void)
 {
 	sh("rdma_dev_exists %s && rdma link delete %s; veth_teardown",
 	   DEV_NAME, DEV_NAME);
 }
 
-static struct ibv_context *open_device(const char *name)
+static inline struct ibv_context *open_device(const char *name)
 {
 	struct ibv_device **list = ibv_get_device_list(NULL);
 	struct ibv_context *c = NULL;
@@ -95,7 +95,7 @@ static struct ibv_context *open_device(const char *name)
 }
 
 /* The RoCE v2 GID of LOCAL_IP; the GID cache fills it asynchronously. */
-static int find_gid_index(void)
+static inline int find_gid_index(void)
 {
 	struct ibv_gid_entry entry;
 	uint8_t want[16] = { [10] = 0xff, [11] = 0xff };
@@ -115,7 +115,7 @@ static int find_gid_index(void)
 	return -1;
 }
 
-static struct ibv_qp *create_qp_cap(enum ibv_qp_type type, uint32_t swr,
+static inline struct ibv_qp *create_qp_cap(enum ibv_qp_type type, uint32_t swr,
 				    uint32_t rwr, uint32_t ssge,
 				    uint32_t rsge, uint32_t inl,
 				    struct ibv_srq *srq)
@@ -137,12 +137,12 @@ static struct ibv_qp *create_qp_cap(enum ibv_qp_type type, uint32_t swr,
 	return ibv_create_qp(pd, &init);
 }
 
-static struct ibv_qp *create_qp(enum ibv_qp_type type)
+static inline struct ibv_qp *create_qp(enum ibv_qp_type type)
 {
 	return create_qp_cap(type, 16, 16, 2, 2, 64, NULL);
 }
 
-static const char *type_name(enum ibv_qp_type type)
+static inline const char *type_name(enum ibv_qp_type type)
 {
 	switch (type) {
 	case IBV_QPT_RC: return "RC";
@@ -152,7 +152,7 @@ static const char *type_name(enum ibv_qp_type type)
 	}
 }
 
-static int qp_state(struct ibv_qp *qp)
+static inline int qp_state(struct ibv_qp *qp)
 {
 	struct ibv_qp_init_attr init;
 	struct ibv_qp_attr attr;
@@ -163,7 +163,7 @@ static int qp_state(struct ibv_qp *qp)
 }
 
 /* Valid attributes for each step of the walk, per QP type. */
-static int to_init(struct ibv_qp *qp)
+static inline int to_init(struct ibv_qp *qp)
 {
 	struct ibv_qp_attr a = {
 		.qp_state = IBV_QPS_INIT,
@@ -179,7 +179,7 @@ static int to_init(struct ibv_qp *qp)
 	return ibv_modify_qp(qp, &a, mask);
 }
 
-static void fill_av(struct ibv_ah_attr *ah)
+static inline void fill_av(struct ibv_ah_attr *ah)
 {
 	ah->is_global = 1;
 	ah->port_num = 1;
@@ -191,7 +191,7 @@ static void fill_av(struct ibv_ah_attr *ah)
 	ah->grh.flow_label = 0x12345;
 }
 
-static void rtr_attr(struct ibv_qp *qp, struct ibv_qp_attr *a, int *mask)
+static inline void rtr_attr(struct ibv_qp *qp, struct ibv_qp_attr *a, int *mask)
 {
 	memset(a, 0, sizeof(*a));
 	a->qp_state = IBV_QPS_RTR;
@@ -210,7 +210,7 @@ static void rtr_attr(struct ibv_qp *qp, struct ibv_qp_attr *a, int *mask)
 	}
 }
 
-static int to_rtr(struct ibv_qp *qp)
+static inline int to_rtr(struct ibv_qp *qp)
 {
 	struct ibv_qp_attr a;
 	int mask;
@@ -219,7 +219,7 @@ static int to_rtr(struct ibv_qp *qp)
 	return ibv_modify_qp(qp, &a, mask);
 }
 
-static void rts_attr(struct ibv_qp *qp, struct ibv_qp_attr *a, int *mask)
+static inline void rts_attr(struct ibv_qp *qp, struct ibv_qp_attr *a, int *mask)
 {
 	memset(a, 0, sizeof(*a));
 	a->qp_state = IBV_QPS_RTS;
@@ -235,7 +235,7 @@ static void rts_attr(struct ibv_qp *qp, struct ibv_qp_attr *a, int *mask)
 	}
 }
 
-static int to_rts(struct ibv_qp *qp)
+static inline int to_rts(struct ibv_qp *qp)
 {
 	struct ibv_qp_attr a;
 	int mask;
@@ -244,7 +244,7 @@ static int to_rts(struct ibv_qp *qp)
 	return ibv_modify_qp(qp, &a, mask);
 }
 
-static int to_state(struct ibv_qp *qp, enum ibv_qp_state s)
+static inline int to_state(struct ibv_qp *qp, enum ibv_qp_state s)
 {
 	struct ibv_qp_attr a = { .qp_state = s };
 
@@ -252,7 +252,7 @@ static int to_state(struct ibv_qp *qp, enum ibv_qp_state s)
 }
 
 /* query_qp returns what the walk set. */
-static bool check_query(struct ibv_qp *qp, enum ibv_qp_state want)
+static inline bool check_query(struct ibv_qp *qp, enum ibv_qp_state want)
 {
 	struct ibv_qp_init_attr init;
 	struct ibv_qp_attr a;
