@@ -191,6 +191,36 @@ static void sroce_comp_aeth(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	}
 }
 
+/* A READ or ATOMIC sent after ring index @i holds @psn. */
+static bool sroce_comp_later_rd(struct sroce_qp *qp, u32 i, u32 psn)
+{
+	struct sroce_req *req = &qp->req;
+	struct sroce_swqe *w;
+
+	for (i = sroce_queue_next(&qp->sq, i); i != req->send;
+	     i = sroce_queue_next(&qp->sq, i)) {
+		w = sroce_qp_swqe(qp, i);
+		if (w->state != SROCE_SWQE_DONE && sroce_swqe_is_rd(w) &&
+		    sroce_wqe_holds(w, psn, w->npkts))
+			return true;
+	}
+	return false;
+}
+
+/* An answer to @w came or went: the SENDs and WRITEs before it arrived. */
+static void sroce_comp_done_before(struct sroce_qp *qp, struct sroce_swqe *w)
+{
+	struct sroce_swqe *p;
+	u32 i;
+
+	for (i = qp->sq.cons; ; i = sroce_queue_next(&qp->sq, i)) {
+		p = sroce_qp_swqe(qp, i);
+		if (p == w)
+			return;
+		p->state = SROCE_SWQE_DONE;
+	}
+}
+
 /*
  * The READ or ATOMIC WQE that @psn answers, or NULL: the oldest one not
  * answered yet, since answers come in order. The SENDs and WRITEs before it
@@ -216,16 +246,24 @@ static struct sroce_swqe *sroce_comp_find_rd(struct sroce_qp *qp, u32 psn)
 		if (sroce_psn_cmp(end, psn) >= 0)
 			return NULL;
 	}
-	if (i == req->send || !sroce_wqe_holds(w, psn, w->npkts))
+	if (i == req->send)
 		return NULL;
-	/* a real answer: what went before it arrived */
-	for (i = qp->sq.cons; ; i = sroce_queue_next(&qp->sq, i)) {
-		struct sroce_swqe *p = sroce_qp_swqe(qp, i);
-
-		if (p == w)
-			return w;
-		p->state = SROCE_SWQE_DONE;
+	if (!sroce_wqe_holds(w, psn, w->npkts)) {
+		/*
+		 * The answer to a later READ or ATOMIC: answers come in order,
+		 * so what @w still waits for was lost. Go back to it now
+		 * rather than when the timer fires.
+		 */
+		if (sroce_comp_later_rd(qp, i, psn)) {
+			sroce_comp_done_before(qp, w);
+			psn = sroce_psn_add(w->first_psn, w->rd_pkts);
+			sroce_comp_advance(qp, psn);
+			sroce_comp_go_back(qp, psn);
+		}
+		return NULL;
 	}
+	sroce_comp_done_before(qp, w);
+	return w;
 }
 
 static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
