@@ -613,6 +613,17 @@ static bool sroce_wqe_is_local(const struct sroce_swqe *w)
 	       w->opcode == IB_WR_BIND_MW;
 }
 
+/*
+ * The rest of this run goes to the work item, @delay jiffies on; never once
+ * destroy began (it cancels the work after setting dead under this lock).
+ */
+static void sroce_req_defer(struct sroce_req *req, unsigned long delay)
+{
+	lockdep_assert_held(&req->lock);
+	if (!req->dead)
+		queue_delayed_work(system_highpri_wq, &req->work, delay);
+}
+
 /**
  * sroce_req_run_locked() - send what the SQ and the window allow
  * @qp: the QP, req.lock held.
@@ -652,9 +663,7 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 
 	while (!req->rnr_wait && !req->halted && req->send != prod) {
 		if (budget-- <= 0) {
-			if (!req->dead)
-				queue_delayed_work(system_highpri_wq,
-						   &req->work, 0);
+			sroce_req_defer(req, 0);
 			break;
 		}
 		w = sroce_qp_swqe(qp, req->send);
@@ -713,10 +722,7 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 		if (err == -ENOMEM ||
 		    (err == -EAGAIN &&
 		     ++req->tx_busy <= 2 * SROCE_REQ_TX_RETRY)) {
-			if (!req->dead)
-				queue_delayed_work(system_highpri_wq,
-						   &req->work, req->tx_busy >
-						   SROCE_REQ_TX_RETRY);
+			sroce_req_defer(req, req->tx_busy > SROCE_REQ_TX_RETRY);
 			break;
 		}
 		lost = err == -EAGAIN;
@@ -742,9 +748,8 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 			req->send_pkt = 0;
 		}
 		if (lost) {
-			if (!rc && !req->dead)
-				queue_delayed_work(system_highpri_wq,
-						   &req->work, 1);
+			if (!rc)
+				sroce_req_defer(req, 1);
 			break;
 		}
 	}
