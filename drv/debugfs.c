@@ -17,8 +17,13 @@
  *   kernel DEV
  *	run the checks of kernel CQs and SRQs below; reads one "ok ...",
  *	"not ok ..." or "skip ..." line per check.
+ *   newlink_delay MS
+ *	the next sroce_newlink() sleeps MS milliseconds (at most 10 s) right
+ *	after its device is registered: a window for `rdma link delete` to
+ *	free the device while newlink still runs (selftests/newlink_race.sh).
  */
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -34,6 +39,9 @@
 #define SROCE_TEST_SRQ_CHECKS	9	/* SROCE_CHECKs in sroce_test_kernel_srq() */
 
 static struct dentry *sroce_debugfs_dir;
+
+/* One-shot; taken with xchg() by whichever newlink comes first. */
+static unsigned int sroce_test_newlink_ms;
 
 /* Serializes commands; protects sroce_test_out and sroce_test_len. */
 static DEFINE_MUTEX(sroce_test_lock);
@@ -375,6 +383,10 @@ static int sroce_test_run(char *cmd)
 	u64 wr_id;
 	int err;
 
+	if (sscanf(cmd, "newlink_delay %u", &count) == 1) {
+		WRITE_ONCE(sroce_test_newlink_ms, min(count, 10000U));
+		return 0;
+	}
 	if (sscanf(cmd, "%*s %63s", name) != 1)
 		return -EINVAL;
 	ibdev = ib_device_get_by_name(name, RDMA_DRIVER_RXE);
@@ -440,6 +452,14 @@ static const struct file_operations sroce_test_fops = {
 	.read = sroce_test_read,
 	.llseek = default_llseek,
 };
+
+void sroce_test_newlink_pause(void)
+{
+	unsigned int ms = xchg(&sroce_test_newlink_ms, 0);
+
+	if (ms)
+		msleep(ms);
+}
 
 void sroce_debugfs_init(void)
 {

@@ -11,11 +11,16 @@
  * command at a time; each finds its device with ib_device_get_by_name() and
  * its object through core's restrack (rdma_restrack_get_byid()), whose
  * reference keeps the object from being destroyed until it is put.
+ *
+ * sroce_test_newlink_pause() is called by sroce_newlink() (process context,
+ * no lock held) after ib_register_device(): it sleeps once when a test
+ * asked for it ("newlink_delay MS") and returns at once otherwise.
  */
 #ifndef _SROCE_DEBUGFS_H
 #define _SROCE_DEBUGFS_H
 
 void sroce_debugfs_init(void);
 void sroce_debugfs_exit(void);
+void sroce_test_newlink_pause(void);
 
 #endif /* _SROCE_DEBUGFS_H */

@@ -15,6 +15,7 @@
 #include <rdma/ib_addr.h>
 
 #include "ah.h"
+#include "debugfs.h"
 #include "device.h"
 #include "rx.h"
 #include "qp.h"
@@ -130,6 +131,7 @@ int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 		goto err_detach_rx_handler;
 	}
 	/* sdev may be gone already: only the caller's name and netdev */
+	sroce_test_newlink_pause();
 	netdev_info(ndev, "sroce: %s added\n", ibdev_name);
 	return 0;
 

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `rdma link delete` while the `rdma link add` of the same device still
+# runs. ib_core makes a device visible, and so deletable, inside
+# ib_register_device(): newlink must have done everything that needs the
+# device before that and touch nothing of it after. A test hook (debugfs
+# "newlink_delay") holds newlink right after the registration while the
+# device is deleted; then the netdev must carry no rx handler of the freed
+# device: frames to it are harmless, a bridge can take it as a port, and a
+# new device on it gets the fast path again.
+. "$(dirname "$0")/lib.sh"
+
+T=/sys/kernel/debug/sroce/test
+NS=race_peer
+DEV=sroce_race
+
+ktap_plan 5
+sroce_reset
+ip netns del "$NS" 2>/dev/null
+veth_setup
+[ -e "$T" ] || mount -t debugfs none /sys/kernel/debug
+# The peer end in its own namespace, so frames really cross the veth.
+ip netns add "$NS"
+ip link set "$VETH_B" netns "$NS"
+ip -n "$NS" addr add "$IP_B/24" dev "$VETH_B"
+ip -n "$NS" link set "$VETH_B" up
+
+dmesg_mark
+echo "newlink_delay 3000" >"$T"
+rdma link add "$DEV" type sroce netdev "$VETH_A" &
+add_pid=$!
+if wait_for 10 rdma_dev_exists "$DEV" && rdma link delete "$DEV" &&
+   kill -0 "$add_pid" 2>/dev/null; then
+	ktap_ok "deleted while its newlink still ran"
+else
+	ktap_not_ok "deleted while its newlink still ran"
+fi
+wait "$add_pid"
+ktap_info "rdma link add returned $?"
+ktap_check "the device is gone" rdma_dev_gone "$DEV"
+
+# ARP and RoCEv2-port datagrams into veth0: a stale handler would run on
+# freed memory here (KASAN under the debug kernel).
+for i in 1 2 3 4 5 6 7 8; do
+	ip netns exec "$NS" bash -c \
+		"echo forged-$i >/dev/udp/$IP_A/4791" 2>/dev/null
+done
+peer_ping() {
+	ip netns exec "$NS" ping -c 2 -W 2 -i 0.2 "$IP_A" >/dev/null
+}
+ktap_check "the netdev still answers its peer (ping)" peer_ping
+
+ip link add br_race type bridge
+if ip link set "$VETH_A" master br_race; then
+	ktap_ok "no rx handler left on the netdev (a bridge takes it)"
+	ip link set "$VETH_A" nomaster
+else
+	ktap_not_ok "no rx handler left on the netdev (a bridge takes it)"
+fi
+ip link del br_race
+
+dmesg_mark
+if rdma link add "$DEV" type sroce netdev "$VETH_A" &&
+   wait_for 10 port_state_is "$DEV" ACTIVE &&
+   ! dmesg_since_mark | grep -q "has an rx handler"; then
+	ktap_ok "a new device on the netdev gets the fast path"
+else
+	ktap_not_ok "a new device on the netdev gets the fast path"
+fi
+dmesg_since_mark | sed 's/^/# /'
+
+rdma link delete "$DEV" 2>/dev/null
+ip netns del "$NS"
+sroce_reset
+ktap_finish
