@@ -30,6 +30,7 @@
 #define MAC_A		"02:5e:00:00:00:01"
 #define MAC_B		"02:5e:00:00:00:02"
 #define ROCE_PORT	4791
+#define PEER_GSO_PORT	0xc0de	/* the peer's UDP source port for GSO sends */
 
 #define WAIT_MS		3000	/* a frame or completion that must come */
 #define QUIET_MS	300	/* "nothing comes" */
@@ -123,6 +124,7 @@ void peer_close(void);
 size_t tp_build(uint8_t *tp, const struct fpkt *p);
 int peer_send_tp(const uint8_t *tp, size_t tlen, bool icrc, uint32_t icrc_xor);
 int inject(const struct fpkt *p);
+int peer_send_gso(const uint8_t *tps, size_t tlen, unsigned int n);
 int peer_recv(struct rpkt *r, uint32_t qpn, int ms);
 void peer_drain(void);
 extern unsigned long peer_icrc_bad;

@@ -185,7 +185,9 @@ int env_setup(void)
 	    run("ip -n " NETNS " addr add " IP_B "/24 dev " VETH_B) ||
 	    run("ip -n " NETNS " link set " VETH_B " up") ||
 	    run("ip neigh replace " IP_B " lladdr " MAC_B " dev " VETH_A
-		" nud permanent"))
+		" nud permanent") ||
+	    run("ip -n " NETNS " neigh replace " IP_A " lladdr " MAC_A
+		" dev " VETH_B " nud permanent"))
 		return 1;
 	if (run("rdma link add %s type %s netdev " VETH_A, E.dev, E.drv))
 		return 1;

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/udp.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
@@ -36,6 +37,7 @@
 #define L2L4		(ETH_LEN + IP_LEN + UDP_LEN)
 
 static int peer_fd = -1;
+static int peer_udp_fd = -1;	/* UDP in the peer's namespace: GSO sends */
 static int peer_ifindex;
 static uint8_t mac_a[6], mac_b[6];
 static uint32_t ip_a, ip_b;	/* network order */
@@ -322,6 +324,54 @@ int inject(const struct fpkt *p)
 	return peer_send_tp(tp, tp_build(tp, p), true, 0);
 }
 
+/*
+ * Sends the @n transport units @tps (each @tlen bytes, ICRC added here) as
+ * ONE UDP datagram with UDP_SEGMENT, one unit per segment: a GSO skb that
+ * the veth hands to the victim whole, as a GRO super-frame would arrive.
+ * Each ICRC covers the headers the unit has once the stack cut it: its own
+ * lengths and IP ID k (an unconnected socket's DF datagram starts at 0).
+ */
+int peer_send_gso(const uint8_t *tps, size_t tlen, unsigned int n)
+{
+	static uint8_t d[16384];
+	uint8_t f[IP_LEN + UDP_LEN + MAX_FRAME];
+	uint8_t *ip = f, *udp = f + IP_LEN;
+	size_t unit = tlen + ICRC_LEN;
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_port = htons(ROCE_PORT),
+		.sin_addr.s_addr = ip_a,
+	};
+	int seg = (int)unit;
+	unsigned int k;
+	uint32_t c;
+
+	if (peer_udp_fd < 0 || !n || tlen < BTH_LEN ||
+	    tlen > MAX_FRAME - ICRC_LEN || n * unit > sizeof(d))
+		return -1;
+	for (k = 0; k < n; k++) {
+		memset(f, 0, IP_LEN + UDP_LEN);
+		ip[0] = 0x45;
+		put16(ip + 2, IP_LEN + UDP_LEN + unit);
+		put16(ip + 4, k);
+		put16(ip + 6, 0x4000);		/* DF */
+		ip[9] = 17;
+		memcpy(ip + 12, &ip_b, 4);
+		memcpy(ip + 16, &ip_a, 4);
+		put16(udp, PEER_GSO_PORT);
+		put16(udp + 2, ROCE_PORT);
+		put16(udp + 4, UDP_LEN + unit);
+		memcpy(udp + UDP_LEN, tps + k * tlen, tlen);
+		c = htole32(icrc(ip, tlen));
+		memcpy(d + k * unit, tps + k * tlen, tlen);
+		memcpy(d + k * unit + tlen, &c, ICRC_LEN);
+	}
+	if (setsockopt(peer_udp_fd, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof(seg)))
+		return -1;
+	return sendto(peer_udp_fd, d, n * unit, 0, (struct sockaddr *)&to,
+		      sizeof(to)) == (ssize_t)(n * unit) ? 0 : -1;
+}
+
 /* --- capturing --------------------------------------------------------- */
 
 /* Parses a RoCEv2 frame; false for anything else. */
@@ -433,6 +483,28 @@ static int parse_mac(const char *s, uint8_t *m)
 }
 
 /* Opens the socket on veth1 from inside the fpeer netns. */
+/* The GSO sender, bound to the peer's address; in the peer's namespace. */
+static void peer_udp_open(void)
+{
+	struct sockaddr_in me = {
+		.sin_family = AF_INET,
+		.sin_port = htons(PEER_GSO_PORT),
+		.sin_addr.s_addr = ip_b,
+	};
+	int pmtu = IP_PMTUDISC_DO;
+
+	peer_udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (peer_udp_fd < 0)
+		return;
+	if (bind(peer_udp_fd, (struct sockaddr *)&me, sizeof(me)) ||
+	    setsockopt(peer_udp_fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu,
+		       sizeof(pmtu))) {
+		note("peer: GSO socket: %s", strerror(errno));
+		close(peer_udp_fd);
+		peer_udp_fd = -1;
+	}
+}
+
 int peer_open(void)
 {
 	struct sockaddr_ll sll = {
@@ -457,6 +529,7 @@ int peer_open(void)
 	}
 	peer_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	peer_ifindex = (int)if_nametoindex(VETH_B);
+	peer_udp_open();
 	if (setns(self, CLONE_NEWNET)) {
 		note("peer: setns back: %s", strerror(errno));
 		goto out;
@@ -486,4 +559,7 @@ void peer_close(void)
 	if (peer_fd >= 0)
 		close(peer_fd);
 	peer_fd = -1;
+	if (peer_udp_fd >= 0)
+		close(peer_udp_fd);
+	peer_udp_fd = -1;
 }

@@ -105,6 +105,44 @@ static void c_write_ok(void)
 	end();
 }
 
+/*
+ * Four WRITEs leave the peer as one UDP GSO datagram (UDP_SEGMENT): the
+ * veth hands the super-frame to the victim's netdev whole, as UDP GRO would
+ * build it. Each must be executed as its own packet, none read as one
+ * huge packet (whose ICRC would not match).
+ */
+static void c_gso_writes(void)
+{
+	enum { N = 4, LEN = 200 };
+	uint8_t tps[N * 256];
+	size_t tlen = 0;
+	struct fpkt f;
+	int k;
+
+	if (!begin(NULL))
+		return;
+	for (k = 0; k < N; k++) {
+		f = write_only(V.rq_psn + k, mva(512 + 256 * k), pay_a + 16 * k,
+			       LEN);
+		f.ackreq = k == N - 1;
+		/* every unit has one length: the GSO segment size */
+		tlen = tp_build(tps + k * tlen, &f);
+	}
+	if (peer_send_gso(tps, tlen, N)) {
+		fail("the peer cannot send a UDP GSO datagram: %s",
+		     strerror(errno));
+		end();
+		return;
+	}
+	if (want_ack(&V, SYN_ACK, V.rq_psn + N - 1))
+		for (k = 0; k < N; k++)
+			grant(512 + 256 * k, pay_a + 16 * k, LEN);
+	want_mem();
+	want_state(&V, IBV_QPS_RTS);
+	want_counters(&B, 0);
+	end();
+}
+
 static void c_bad_icrc(void)
 {
 	uint8_t tp[MAX_FRAME];
@@ -577,6 +615,7 @@ static const struct {
 } cases[] = {
 	{ "resp: positive control: WRITE ONLY lands, ACKed", c_write_ok },
 	{ "resp: bad ICRC dropped (rx_drop_bad_icrc), the good one lands", c_bad_icrc },
+	{ "item 9: 4 WRITEs in one GSO super-frame: each executed, one ACK", c_gso_writes },
 	{ "resp: wrong rkey: NAK remote access, QP ERR", c_wrong_rkey },
 	{ "resp: MR of another PD: NAK remote access, QP ERR", c_other_pd },
 	{ "resp: WRITE below the MR: NAK remote access, QP ERR", c_oob_below },
