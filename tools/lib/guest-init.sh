@@ -5,7 +5,8 @@
 # Mounts the results share (9p tag "results") at /results, reads /results/guest.env
 # written by vm-run, sets up the system (mounts, lo, modules, the NIC in --pair mode),
 # runs the test script and records: /results/output.log (script stdout+stderr, also
-# copied to the console), /results/rc, /results/dmesg.log, then powers off.
+# copied to the console), /results/rc, /results/tainted (/proc/sys/kernel/tainted at the
+# end), /results/dmesg.log, then powers off.
 #
 # PID 1 must never exit (that panics the kernel): no set -e here, every path ends in
 # power_off.
@@ -140,6 +141,9 @@ if [[ -w /sys/kernel/debug/kmemleak ]]; then
 	done
 	cat /sys/kernel/debug/kmemleak >"$R/kmemleak.log"
 fi
+# The taint flags at the very end: tools/kernel-log-check fails on any but
+# O and E (out-of-tree, unsigned modules), even one no log line explains.
+cat /proc/sys/kernel/tainted >"$R/tainted"
 dmesg >"$R/dmesg.log"
 power_off
 }
