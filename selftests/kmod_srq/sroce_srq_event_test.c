@@ -99,6 +99,7 @@ struct st_ctx {
 	struct ib_srq *srq;
 	struct ib_qp *qp_a;
 	struct ib_qp *qp_b;
+	const char *step;
 	u8 *buf;
 	u64 dma;
 	atomic_t events;
@@ -322,6 +323,7 @@ static int st_setup(struct st_ctx *c)
 	struct ib_qp *qp;
 	int err;
 
+	c->step = "create the objects";
 	c->pd = ib_alloc_pd(c->ibdev, 0);
 	if (IS_ERR(c->pd))
 		return PTR_ERR(c->pd);
@@ -351,6 +353,7 @@ static int st_setup(struct st_ctx *c)
 	c->qp_b = qp;
 
 	/* sroce has no DMA device: ib_dma_map_single() gives the address */
+	c->step = "map the buffers";
 	c->buf = kzalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!c->buf)
 		return -ENOMEM;
@@ -362,23 +365,30 @@ static int st_setup(struct st_ctx *c)
 		return -EIO;
 	}
 
+	c->step = "post to the SRQ";
 	err = st_post_srq(c, 0, ST_PREPOST);
 	if (err)
 		return err;
-	sge = st_sge(c, ST_A_RX, ST_SLOT);
-	err = ib_post_recv(c->qp_a, &rwr, &bad);
-	if (err)
-		return err;
 
+	c->step = "find a RoCEv2 GID";
 	gid = st_gid(c->ibdev);
 	if (!gid)
 		return -ENODEV;
+	c->step = "connect the QPs";
 	err = st_connect(c->qp_a, c->qp_b->qp_num, gid);
 	if (!err)
 		err = st_connect(c->qp_b, c->qp_a->qp_num, gid);
 	rdma_put_gid_attr(gid);
 	if (err)
 		return err;
+
+	/* not in RESET: the receive for the handler's SEND */
+	c->step = "post a receive on A";
+	sge = st_sge(c, ST_A_RX, ST_SLOT);
+	err = ib_post_recv(c->qp_a, &rwr, &bad);
+	if (err)
+		return err;
+	c->step = "arm the SRQ limit";
 	return ib_modify_srq(c->srq, &arm, IB_SRQ_LIMIT);
 }
 
@@ -437,7 +447,7 @@ static void st_report_event(struct st_ctx *c, int n, bool came)
 		  "limit event %d: for the SRQ, not in hard irq (softirq %d, irqs off %d)",
 		  n + 1, came && e->softirq, came && e->irqs_off);
 	st_result(came && e->srq_lock == 2 && e->resp_lock == 2,
-		  "limit event %d: SRQ lock (%s) and the receiving QP's responder lock (%s) free",
+		  "limit event %d: at entry the SRQ lock is %s, the receiving QP's responder lock %s",
 		  n + 1, st_lock_word(came, e->srq_lock),
 		  st_lock_word(came, e->resp_lock));
 	st_result(came && e->resp_lock,
@@ -481,7 +491,7 @@ static void st_run(struct st_ctx *c)
 		  came ? e->post_send_err : 0);
 
 	/* 1 + ST_REPOST WQEs: two SENDs take it under the limit again */
-	for (err = 0, i++; i < ST_PREPOST + ST_REPOST && !err; i++)
+	for (err = 0, i++; i < ST_PREPOST + ST_REPOST - 1 && !err; i++)
 		err = st_send_one(c, i);
 	came = !err && wait_for_completion_timeout(&c->done[1], 5 * HZ);
 	st_result(came, "%d more SENDs use the re-posted WQEs and raise the re-armed event (%d)",
@@ -503,11 +513,6 @@ static void st_teardown(struct st_ctx *c)
 {
 	int qa = 0, qb = 0, s = 0, ca = 0, cb = 0, p = 0;
 
-	if (c->buf) {
-		ib_dma_unmap_single(c->ibdev, c->dma, PAGE_SIZE,
-				    DMA_BIDIRECTIONAL);
-		kfree(c->buf);
-	}
 	if (!IS_ERR_OR_NULL(c->qp_b))
 		qb = ib_destroy_qp(c->qp_b);
 	if (!IS_ERR_OR_NULL(c->qp_a))
@@ -521,6 +526,12 @@ static void st_teardown(struct st_ctx *c)
 	if (!IS_ERR_OR_NULL(c->cq_a))
 		ca = ib_destroy_cq_user(c->cq_a, NULL);
 	st_result(!ca && !cb, "destroy both CQs (%d, %d)", ca, cb);
+	/* no QP left to write into the buffers */
+	if (c->buf) {
+		ib_dma_unmap_single(c->ibdev, c->dma, PAGE_SIZE,
+				    DMA_BIDIRECTIONAL);
+		kfree(c->buf);
+	}
 	if (!IS_ERR_OR_NULL(c->pd))
 		p = ib_dealloc_pd_user(c->pd, NULL);
 	st_result(!p, "dealloc the PD (%d)", p);
@@ -548,8 +559,8 @@ static int __init st_init(void)
 	pr_info("sroce_srq_event_test: TAP version 13\n");
 	pr_info("sroce_srq_event_test: 1..%d\n", ST_TESTS);
 	err = st_setup(c);
-	st_result(!err, "PD, CQs, SRQ (limit %d of %d WQEs), two RC QPs connected (%d)",
-		  ST_LIMIT, ST_PREPOST, err);
+	st_result(!err, "PD, CQs, SRQ (limit %d of %d WQEs), two RC QPs connected (%s: %d)",
+		  ST_LIMIT, ST_PREPOST, err ? c->step : "done", err);
 	if (err) {
 		while (st_n < ST_TESTS - 4)
 			st_result(false, "setup failed");
