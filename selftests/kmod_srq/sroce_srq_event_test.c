@@ -4,7 +4,7 @@
  * held (drv/srq.h), so that its handler may call back into the verbs of the
  * QP that consumed the WQE (issue 12, item 9).
  *
- * At load, on the device named by dev=: a kernel PD, two CQs, an SRQ of 8
+ * At load, on the device named by dev=: a kernel PD, four CQs, an SRQ of 8
  * with 4 WQEs posted and its limit armed at 2, and two RC QPs of the device
  * connected to each other over its own RoCEv2 GID (the frames loop back in
  * the driver): A with its own RQ, B on the SRQ. A sends to B one SEND at a
@@ -61,6 +61,8 @@ MODULE_PARM_DESC(dev, "the sroce device to test");
 #define ST_WRID_A_RX	800
 #define ST_WRID_B_TX	900
 #define ST_EVENTS	2
+#define ST_CQS		4
+enum { ST_A_SCQ, ST_A_RCQ, ST_B_SCQ, ST_B_RCQ };
 
 static int st_n, st_fail;
 
@@ -94,8 +96,7 @@ struct st_event {
 struct st_ctx {
 	struct ib_device *ibdev;
 	struct ib_pd *pd;
-	struct ib_cq *cq_a;
-	struct ib_cq *cq_b;
+	struct ib_cq *cq[ST_CQS];	/* send, recv of A; send, recv of B */
 	struct ib_srq *srq;
 	struct ib_qp *qp_a;
 	struct ib_qp *qp_b;
@@ -321,30 +322,30 @@ static int st_setup(struct st_ctx *c)
 		.wr_id = ST_WRID_A_RX, .num_sge = 1, .sg_list = &sge,
 	};
 	struct ib_qp *qp;
-	int err;
+	int err, i;
 
 	c->step = "create the objects";
 	c->pd = ib_alloc_pd(c->ibdev, 0);
 	if (IS_ERR(c->pd))
 		return PTR_ERR(c->pd);
-	c->cq_a = ib_create_cq(c->ibdev, NULL, NULL, NULL, &cq_attr);
-	if (IS_ERR(c->cq_a))
-		return PTR_ERR(c->cq_a);
-	c->cq_b = ib_create_cq(c->ibdev, NULL, NULL, NULL, &cq_attr);
-	if (IS_ERR(c->cq_b))
-		return PTR_ERR(c->cq_b);
+	/* a CQ each: the order of sends and receives does not matter */
+	for (i = 0; i < ST_CQS; i++) {
+		c->cq[i] = ib_create_cq(c->ibdev, NULL, NULL, NULL, &cq_attr);
+		if (IS_ERR(c->cq[i]))
+			return PTR_ERR(c->cq[i]);
+	}
 	c->srq = ib_create_srq(c->pd, &srq_init);
 	if (IS_ERR(c->srq))
 		return PTR_ERR(c->srq);
 
-	init.send_cq = c->cq_a;
-	init.recv_cq = c->cq_a;
+	init.send_cq = c->cq[ST_A_SCQ];
+	init.recv_cq = c->cq[ST_A_RCQ];
 	qp = ib_create_qp(c->pd, &init);
 	if (IS_ERR(qp))
 		return PTR_ERR(qp);
 	c->qp_a = qp;
-	init.send_cq = c->cq_b;
-	init.recv_cq = c->cq_b;
+	init.send_cq = c->cq[ST_B_SCQ];
+	init.recv_cq = c->cq[ST_B_RCQ];
 	init.srq = c->srq;
 	init.cap.max_recv_wr = 0;
 	qp = ib_create_qp(c->pd, &init);
@@ -406,7 +407,7 @@ static int st_send_one(struct st_ctx *c, u32 i)
 	err = st_send(c, c->qp_a, i, ST_A_TX);
 	if (err)
 		return err;
-	if (!st_poll(c->cq_a, &wa) || !st_poll(c->cq_b, &wb))
+	if (!st_poll(c->cq[ST_A_SCQ], &wa) || !st_poll(c->cq[ST_B_RCQ], &wb))
 		return -ETIMEDOUT;
 	if (wa.status != IB_WC_SUCCESS || wa.wr_id != i ||
 	    wa.opcode != IB_WC_SEND)
@@ -423,7 +424,7 @@ static bool st_reply_arrived(struct st_ctx *c)
 {
 	struct ib_wc wa = {}, wb = {};
 
-	if (!st_poll(c->cq_b, &wb) || !st_poll(c->cq_a, &wa))
+	if (!st_poll(c->cq[ST_B_SCQ], &wb) || !st_poll(c->cq[ST_A_RCQ], &wa))
 		return false;
 	return wb.status == IB_WC_SUCCESS && wb.wr_id == ST_WRID_B_TX &&
 	       wa.status == IB_WC_SUCCESS && wa.wr_id == ST_WRID_A_RX &&
@@ -511,7 +512,7 @@ static void st_run(struct st_ctx *c)
 /* Destroys what st_setup() made, in reverse; each result is a test. */
 static void st_teardown(struct st_ctx *c)
 {
-	int qa = 0, qb = 0, s = 0, ca = 0, cb = 0, p = 0;
+	int qa = 0, qb = 0, s = 0, cq_err = 0, err = 0, p = 0, i;
 
 	if (!IS_ERR_OR_NULL(c->qp_b))
 		qb = ib_destroy_qp(c->qp_b);
@@ -521,11 +522,13 @@ static void st_teardown(struct st_ctx *c)
 	if (!IS_ERR_OR_NULL(c->srq))
 		s = ib_destroy_srq_user(c->srq, NULL);
 	st_result(!s, "destroy the SRQ (%d)", s);
-	if (!IS_ERR_OR_NULL(c->cq_b))
-		cb = ib_destroy_cq_user(c->cq_b, NULL);
-	if (!IS_ERR_OR_NULL(c->cq_a))
-		ca = ib_destroy_cq_user(c->cq_a, NULL);
-	st_result(!ca && !cb, "destroy both CQs (%d, %d)", ca, cb);
+	for (i = 0; i < ST_CQS; i++) {
+		err = IS_ERR_OR_NULL(c->cq[i]) ? 0 :
+		      ib_destroy_cq_user(c->cq[i], NULL);
+		if (err && !cq_err)
+			cq_err = err;
+	}
+	st_result(!cq_err, "destroy the %d CQs (%d)", ST_CQS, cq_err);
 	/* no QP left to write into the buffers */
 	if (c->buf) {
 		ib_dma_unmap_single(c->ibdev, c->dma, PAGE_SIZE,
@@ -559,7 +562,7 @@ static int __init st_init(void)
 	pr_info("sroce_srq_event_test: TAP version 13\n");
 	pr_info("sroce_srq_event_test: 1..%d\n", ST_TESTS);
 	err = st_setup(c);
-	st_result(!err, "PD, CQs, SRQ (limit %d of %d WQEs), two RC QPs connected (%s: %d)",
+	st_result(!err, "PD, 4 CQs, SRQ (limit %d of %d WQEs), two RC QPs connected (%s: %d)",
 		  ST_LIMIT, ST_PREPOST, err ? c->step : "done", err);
 	if (err) {
 		while (st_n < ST_TESTS - 4)
