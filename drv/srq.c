@@ -264,8 +264,10 @@ int sroce_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
  * When a limit is armed and fewer WQEs than the limit are posted, disarms
  * the limit and reports IB_EVENT_SRQ_LIMIT_REACHED through the SRQ's
  * event_handler. Whoever consumed WQEs with sroce_srq_pop_wqe() calls it
- * once it holds no sroce lock: the handler may call back into the verbs
- * (ib_post_srq_recv(), ib_modify_qp(), ...) of the QP that consumed.
+ * once it holds no sroce lock: the handler, called in softirq by the
+ * responder, may call back into the verbs that do not sleep on the SRQ and
+ * on the QP that consumed (ib_post_srq_recv(), ib_modify_srq(),
+ * ib_post_send(), ...); not ib_modify_qp() or ib_query_qp() (attr_lock).
  * Returns whether the event fired. Any context, no sroce lock held.
  */
 bool sroce_srq_limit_reached(struct sroce_srq *srq)
