@@ -9,6 +9,7 @@
  * MR), and which counter moved.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "forge.h"
@@ -607,6 +608,94 @@ static void c_fetch_add(void)
 	end();
 }
 
+/* An ATOMIC ACK for @psn among whatever else the victim sends (READ data). */
+static bool want_atomic_ack_among(uint32_t psn, uint64_t orig)
+{
+	long end_ms = now_ms() + WAIT_MS;
+	struct rpkt r;
+	long left;
+
+	while ((left = end_ms - now_ms()) > 0 &&
+	       peer_recv(&r, V.peer_qpn, (int)left)) {
+		if (r.opcode != OP_ATOMIC_ACK || r.psn != PSN(psn))
+			continue;
+		if (!r.icrc_ok || (r.syn & 0xe0) || r.orig != orig) {
+			fail("ATOMIC ACK PSN 0x%06x: syndrome 0x%02x original 0x%llx%s, must be an ACK with 0x%llx",
+			     r.psn, r.syn, (unsigned long long)r.orig,
+			     r.icrc_ok ? "" : " bad ICRC",
+			     (unsigned long long)orig);
+			return false;
+		}
+		return true;
+	}
+	fail("no ATOMIC ACK for PSN 0x%06x within %d ms", psn, WAIT_MS);
+	return false;
+}
+
+/*
+ * A 2 MiB READ still being answered, 127 small READs behind it, then a
+ * FETCH_ADD and its duplicate: the atomic's result must be kept although
+ * the oldest READ record is the one in use, and the duplicate answered with
+ * it, not executed again (item 9; before, the atomic found its slot taken,
+ * kept no result and the duplicate went unanswered: retry exceeded).
+ */
+static void c_dup_atomic_busy(void)
+{
+	enum { BIG = 2 << 20, SMALL = 127 };
+	struct ibv_mr *big = NULL;
+	uint32_t psn, i;
+	uint64_t x, y;
+	void *buf;
+	struct fpkt f;
+
+	if (posix_memalign(&buf, PG, BIG)) {
+		fail("no memory for the 2 MiB READ source");
+		return;
+	}
+	memset(buf, 0x3c, BIG);
+	if (!begin(NULL))
+		goto out_free;
+	big = ibv_reg_mr(E.pd, buf, BIG, IBV_ACCESS_LOCAL_WRITE |
+			 IBV_ACCESS_REMOTE_READ);
+	if (!big) {
+		fail("cannot register the 2 MiB READ source");
+		goto out_end;
+	}
+	psn = V.rq_psn;
+	f = req(OP_READ_REQ, psn);
+	f.va = (uintptr_t)buf;
+	f.rkey = big->rkey;
+	f.dlen = BIG;
+	inject(&f);
+	psn = PSN(psn + BIG / MTU_BYTES);
+	for (i = 0; i < SMALL; i++, psn = PSN(psn + 1)) {
+		f = req(OP_READ_REQ, psn);
+		f.va = mva(8 * i);
+		f.dlen = 8;
+		inject(&f);
+	}
+	memcpy(&x, E.shadow + 64, 8);
+	f = req(OP_FETCH_ADD, psn);
+	f.va = mva(64);
+	f.swap_add = 7;
+	inject(&f);
+	if (want_atomic_ack_among(psn, x)) {
+		y = x + 7;
+		memcpy(E.shadow + 64, &y, 8);
+	}
+	/* the ACK was lost: the requester asks again */
+	inject(&f);
+	want_atomic_ack_among(psn, x);
+	want_mem();
+	want_state(&V, IBV_QPS_RTS);
+out_end:
+	end();
+	if (big && ibv_dereg_mr(big))
+		fail("dereg of the 2 MiB MR failed");
+out_free:
+	free(buf);
+}
+
 /* --- the list ------------------------------------------------------------ */
 
 static const struct {
@@ -639,6 +728,7 @@ static const struct {
 	{ "resp: READ returns the right bytes", c_read_ok },
 	{ "resp: 3-packet READ returns the right bytes", c_read_multi },
 	{ "resp: FETCH_ADD once; its duplicate answered, not executed", c_fetch_add },
+	{ "item 9: duplicate FETCH_ADD behind a 2 MiB READ and 127 READs: answered, executed once", c_dup_atomic_busy },
 	{ "item 4: no REMOTE_WRITE on the QP: WRITE NAK invalid request", c_noacc_write },
 	{ "item 4: no REMOTE_READ, max_dest_rd_atomic 0: READ NAK invalid request", c_noacc_read },
 	{ "item 4: no REMOTE_ATOMIC, max_dest_rd_atomic 0: FETCH_ADD NAK invalid request", c_noacc_atomic },
