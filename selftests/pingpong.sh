@@ -29,14 +29,17 @@ nruns=0
 for r in $RUNS; do
 	nruns=$((nruns + 2))
 done
-ktap_plan $((nruns + 1))
+ktap_plan $((nruns + 2))
 
 no_devices() {
 	for ((i = 0; i < nruns; i++)); do
 		ktap_not_ok "pingpong run $i" "no devices"
 	done
+	ktap_not_ok "lossless veth: no retransmission, NAK, RNR or drop counted in any run" "no devices"
 }
 roce_suite_devs_up no_devices
+# The veth loses nothing: every counter of recovery stays where it was.
+counters_snapshot /tmp/pingpong.counters "$ROCE_DEV_A" "$ROCE_DEV_B"
 ktap_info "$ROCE_DEV_A: IPv4 GID $ROCE_GID4_A, IPv6 GID $ROCE_GID6_A;" \
 	"$ROCE_DEV_B: IPv4 GID $ROCE_GID4_B, IPv6 GID $ROCE_GID6_B"
 
@@ -107,5 +110,7 @@ for r in $RUNS; do
 	done
 done
 
+ktap_check "lossless veth: no retransmission, NAK, RNR or drop counted in any run" \
+	assert_no_recovery /tmp/pingpong.counters
 roce_devs_down
 ktap_finish
