@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 ko=$(dirname "$0")/kmod/sroce_kverbs_test.ko
-tests=19
+tests=18
 
 # The module is part of the selftests' build (make -C selftests fails when
 # it cannot be built): a missing one is a failure, not a skip.

@@ -381,7 +381,7 @@ static int __init kt_init(void)
 		return -ENODEV;
 	}
 	pr_info("sroce_kverbs_test: TAP version 13\n");
-	pr_info("sroce_kverbs_test: 1..19\n");
+	pr_info("sroce_kverbs_test: 1..18\n");
 	kt_pds(ibdev);
 	pd = ib_alloc_pd(ibdev, 0);
 	if (IS_ERR(pd)) {
