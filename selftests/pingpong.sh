@@ -8,6 +8,9 @@
 # both print their throughput and latency lines, and neither reports
 # invalid data. SROCE_TEST_DRIVER=rxe runs the same against stock rdma_rxe.
 # SROCE_TEST_PP_ITERS overrides the number of exchanges (default 50).
+# pingpong's -c checks one byte a page on one side only: it stays as an
+# interop smoke, and verify_xfer (ours) checks whole buffers, every byte,
+# SEND and RDMA WRITE in both directions, over IPv4 and IPv6.
 dir=$(dirname "$0")
 . "$dir/lib.sh"
 . "$dir/roce_net.sh"
@@ -29,12 +32,14 @@ nruns=0
 for r in $RUNS; do
 	nruns=$((nruns + 2))
 done
-ktap_plan $((nruns + 2))
+ktap_plan $((nruns + 4))
 
 no_devices() {
 	for ((i = 0; i < nruns; i++)); do
 		ktap_not_ok "pingpong run $i" "no devices"
 	done
+	ktap_not_ok "verify_xfer IPv4" "no devices"
+	ktap_not_ok "verify_xfer IPv6" "no devices"
 	ktap_not_ok "lossless veth: no retransmission, NAK, RNR or drop counted in any run" "no devices"
 }
 roce_suite_devs_up no_devices
@@ -109,6 +114,22 @@ for r in $RUNS; do
 		pp_run "$type" "$size" "$fam" $opt
 	done
 done
+
+# verify_xfer DEV_A DEV_B FAMILY: its KTAP as diagnostics, one result.
+xfer_run() {
+	local name="verify_xfer IPv$1: SEND and RDMA WRITE both ways, 4 sizes, every byte checked"
+	timeout "$RUN_TIMEOUT" "$dir/verify_xfer" "$ROCE_DEV_A" "$ROCE_DEV_B" "$1" >"$LOG.xfer" 2>&1
+	local rc=$?
+	sed 's/^/# /' "$LOG.xfer"
+	if [ "$rc" -eq 0 ] && grep -q '^1\.\.17$' "$LOG.xfer" &&
+	   [ "$(grep -c '^ok ' "$LOG.xfer")" -eq 17 ]; then
+		ktap_ok "$name"
+	else
+		ktap_not_ok "$name" "exit $rc"
+	fi
+}
+xfer_run 4
+xfer_run 6
 
 ktap_check "lossless veth: no retransmission, NAK, RNR or drop counted in any run" \
 	assert_no_recovery /tmp/pingpong.counters
