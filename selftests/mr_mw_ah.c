@@ -332,9 +332,7 @@ static void test_rereg(struct ibv_pd *pd, struct ibv_pd *pd2, char *buf)
 		err = rereg(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, 0, NULL,
 			    i & 1 ? IBV_ACCESS_LOCAL_WRITE : 0, &keys[i]);
 	}
-	/* A random key byte other than the last (drv/mr.c), same index:
-	 * 17 random bytes may repeat an earlier one, never the last.
-	 */
+	/* drv/mr.c: a random key byte other than the last, same index */
 	for (i = 0; i < 16 && !err; i++)
 		if (keys[i] == (i ? keys[i - 1] : prev) ||
 		    keys[i] >> 8 != prev >> 8)
@@ -885,10 +883,7 @@ int main(void)
 	test_exit_reclaims(buf);			/* 1 */
 	test_churn_under_dump(pd, pd2, buf);		/* 1 */
 
-	/*
-	 * On both devices, while they exist (the link delete comes after),
-	 * and before the contexts close: closing would destroy a leftover.
-	 */
+	/* Both devices still exist; count before a close destroys leftovers. */
 	bad = ibv_dealloc_pd(pd2) + ibv_dealloc_pd(pd);
 	mr0 = res_mr_count("sroce0");
 	mr1 = res_mr_count("sroce1");
