@@ -66,17 +66,27 @@ pp_output_ok() {
 # Runs after which a recovery counter had moved (named in the last case).
 moved_runs=
 
-# run_counters_begin / run_counters_end NAME: which run moved a counter.
+# run_counters_begin / run_counters_end NAME [ALLOWED...]: which run moved
+# a counter other than those it may move.
 run_counters_begin() {
 	counters_snapshot "$LOG.run.counters" "$ROCE_DEV_A" "$ROCE_DEV_B"
 }
 
 run_counters_end() {
-	if ! assert_no_recovery "$LOG.run.counters" >"$LOG.run.moved"; then
-		sed "s/^# /# $1: /" "$LOG.run.moved"
-		moved_runs="$moved_runs; $1"
+	local name=$1
+	shift
+	if ! assert_no_recovery "$LOG.run.counters" "$@" >"$LOG.run.moved"; then
+		moved_runs="$moved_runs; $name"
 	fi
+	sed "s/^# /# $name: /" "$LOG.run.moved"
 }
+
+# ibv_srq_pingpong runs 16 QPs, each sending on its own, and each end stops
+# once it has received and sent its count: the other end may by then have
+# posted a few more messages, which reach QPs that are gone (measured: up to
+# 11 of 64 KiB). Those drops are the program's, not the veth's: only for it,
+# rx_drop_no_qp may move.
+SRQ_MAY_MOVE=rx_drop_no_qp
 
 # pp_run TYPE SIZE FAMILY [OPTS...]
 pp_run() {
@@ -110,7 +120,11 @@ pp_run() {
 	rc_c=$?
 	roce_wait_exit "$spid" 30
 	rc_s=$?
-	run_counters_end "$name"
+	if [ "$type" = srq ]; then
+		run_counters_end "$name" "$SRQ_MAY_MOVE"
+	else
+		run_counters_end "$name"
+	fi
 	ktap_info "$name: client exit $rc_c, server exit $rc_s, $(($(date +%s) - start)) s"
 	if [ "$rc_c" -eq 0 ] && [ "$rc_s" -eq 0 ] &&
 	   pp_output_ok "$cli" && pp_output_ok "$srv"; then
@@ -150,7 +164,9 @@ xfer_run() {
 xfer_run 4
 xfer_run 6
 
-if assert_no_recovery /tmp/pingpong.counters && [ -z "$moved_runs" ]; then
+# Over the whole test, only the srq runs' allowance (each run checked above).
+if assert_no_recovery /tmp/pingpong.counters "$SRQ_MAY_MOVE" &&
+   [ -z "$moved_runs" ]; then
 	ktap_ok "lossless veth: no retransmission, NAK, RNR or drop counted in any run"
 else
 	ktap_not_ok "lossless veth: no retransmission, NAK, RNR or drop counted in any run" \
