@@ -8,7 +8,8 @@
  *   churn -d DEV [-w WORKERS] [-q QPS] [-c CQS] [-m MRS] [-D DUMPERS]
  *
  * Prints one "churn:" summary line with counts and times; exits 0 only if
- * every object was created and destroyed and no dump failed.
+ * every object was created and destroyed, no dump failed, and dumps of each
+ * kind (tool, netlink) completed while the workers were still running.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -313,7 +314,7 @@ static void nl_dumper(long index)
 	if (fd < 0) {
 		note_error("%s: %s", "netlink socket", errno);
 		__sync_fetch_and_add(&sh->nl_fail, 1);
-		return;
+		_exit(1);
 	}
 	while (!sh->stop) {
 		int cmd = cmds[seq % 7];
@@ -340,6 +341,8 @@ int main(int argc, char **argv)
 {
 	long qps = 10000, cqs = 10000, mrs = 10000, index;
 	int workers = 4, dumpers = 2, opt, i, failed_workers = 0, status;
+	int failed_dumpers = 0;
+	long tool_during, nl_during;
 	pid_t wpid[MAX_PROCS], dpid[MAX_PROCS];
 	double start;
 
@@ -392,18 +395,29 @@ int main(int argc, char **argv)
 		if (waitpid(wpid[i], &status, 0) < 0 || !WIFEXITED(status) ||
 		    WEXITSTATUS(status))
 			failed_workers++;
+	/* the dumps that ran while the objects came and went */
+	tool_during = sh->tool_dumps;
+	nl_during = sh->nl_dumps;
 	sh->stop = 1;
 	for (i = 0; i < dumpers; i++)
-		waitpid(dpid[i], &status, 0);
+		if (waitpid(dpid[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			failed_dumpers++;
 
 	printf("churn: %s: qps=%ld cqs=%ld mrs=%ld pds=%ld in %.1f s; create_fail=%ld destroy_fail=%ld; dumps: rdma=%ld (failed %ld) netlink=%ld (failed %ld); peak qp=%ld cq=%ld mr=%ld pd=%ld\n",
 	       devname, sh->qps, sh->cqs, sh->mrs, sh->pds, now() - start,
 	       sh->create_fail, sh->destroy_fail, sh->tool_dumps, sh->tool_fail,
 	       sh->nl_dumps, sh->nl_fail, sh->peak_qp, sh->peak_cq,
 	       sh->peak_mr, sh->peak_pd);
+	printf("churn: dumps while the workers ran: rdma=%ld netlink=%ld; %d dumpers failed\n",
+	       tool_during, nl_during, failed_dumpers);
 	if (sh->first_error[0])
 		printf("churn: first error: %s\n", sh->first_error);
-	return failed_workers || sh->create_fail || sh->destroy_fail ||
-	       sh->tool_fail || sh->nl_fail || sh->qps < qps ||
-	       sh->cqs < cqs || sh->mrs < mrs;
+	/* even dumpers dump through netlink, odd ones through the tool */
+	if (!nl_during || (dumpers > 1 && !tool_during))
+		printf("churn: a kind of dump never ran alongside the workers\n");
+	return failed_workers || failed_dumpers || sh->create_fail ||
+	       sh->destroy_fail || sh->tool_fail || sh->nl_fail ||
+	       sh->qps < qps || sh->cqs < cqs || sh->mrs < mrs ||
+	       !nl_during || (dumpers > 1 && !tool_during);
 }

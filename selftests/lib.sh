@@ -167,3 +167,62 @@ asyncwatch_stop() {
 	wait "$asyncwatch_pid" 2>/dev/null
 	return 0
 }
+
+# Counters of DEV's port 1 that stay at zero when nothing is lost, late,
+# repeated or refused: retransmissions (timer or NAK go-back), sequence and
+# duplicate detection, NAKs, RNR, and every drop. Names that a driver does
+# not have are left out (stock rxe has fewer), but a device without any
+# hw_counters directory makes counters_snapshot fail.
+RECOVERY_COUNTERS="retransmits retransmitted_pkts rcvd_seq_err
+completer_retry_err duplicate_request out_of_seq_request out_of_sequence
+naks_sent naks_rcvd rcvd_rnr_err send_rnr_err retry_exceeded_err
+retry_rnr_exceeded_err send_err tx_drop rx_drop_short rx_drop_bad_icrc
+rx_drop_bad_header rx_drop_bad_opcode rx_drop_no_qp rx_drop_qp_state
+rx_drop_msg rx_drop_stale_resp rx_drop_no_access"
+
+# counters_read DEV...: "DEV NAME VALUE" for each recovery counter present.
+counters_read() {
+	local dev name dir
+	for dev in "$@"; do
+		dir=/sys/class/infiniband/$dev/ports/1/hw_counters
+		[ -d "$dir" ] || { echo "# $dev: no $dir" >&2; return 1; }
+		for name in $RECOVERY_COUNTERS; do
+			[ -r "$dir/$name" ] && echo "$dev $name $(cat "$dir/$name")"
+		done
+	done
+	return 0
+}
+
+# counters_snapshot FILE DEV...: saves the recovery counters of the devices.
+counters_snapshot() {
+	local file=$1
+	shift
+	counters_read "$@" >"$file" && [ -s "$file" ]
+}
+
+# assert_no_recovery FILE [EXCEPT...]: none of the counters saved in FILE
+# moved, except those named (each exception must say why at its caller).
+# Prints every counter that moved; fails on a move, an unreadable device or
+# an empty snapshot. (POSIX sh: C tests source this file through system().)
+assert_no_recovery() {
+	local file=$1 now devs
+	shift
+	[ -s "$file" ] || { echo "# no counter snapshot in $file"; return 1; }
+	devs=$(cut -d' ' -f1 "$file" | sort -u)
+	# shellcheck disable=SC2086
+	now=$(counters_read $devs) || { echo "# counters unreadable"; return 1; }
+	echo "$now" | awk -v allow=" $* " -v snap="$file" '
+		BEGIN { while ((getline l < snap) > 0) { split(l, f, " "); old[f[1] " " f[2]] = f[3] } }
+		{
+			k = $1 " " $2
+			if (old[k] == $3)
+				next
+			if (index(allow, " " $2 " ")) {
+				printf "# %s %s: %s -> %s (allowed here)\n", $1, $2, old[k], $3
+				next
+			}
+			printf "# %s %s: %s -> %s\n", $1, $2, old[k], $3
+			bad = 1
+		}
+		END { exit bad }'
+}

@@ -12,9 +12,11 @@
 ko=$(dirname "$0")/kmod/sroce_kverbs_test.ko
 tests=18
 
+# The module is part of the selftests' build (make -C selftests fails when
+# it cannot be built): a missing one is a failure, not a skip.
 if [ ! -e "$ko" ]; then
 	ktap_plan 1
-	ktap_skip "kernel verbs" "$ko not built (make -C selftests)"
+	ktap_not_ok "kernel verbs" "$ko not built (make -C selftests)"
 	ktap_finish
 fi
 
@@ -34,11 +36,24 @@ fi
 tap=$(dmesg_since_mark | sed -n 's/.*sroce_kverbs_test: //p' |
 	sed '/^\(ok \|not ok \|TAP version\|1\.\.\|#\)/!s/^/# /')
 echo "$tap"
-mrs=$(rdma res show mr | grep -c 'dev sroce0 ')
-echo "# MRs left on sroce0: $mrs"
+# The MR dump must work (its status) and must list the device's summary
+# line, so that "no MR of sroce0" is a read, not an empty output.
+ok=1
+if mr_dump=$(rdma res show mr) && summary=$(rdma res show sroce0) &&
+   sum_mrs=$(echo "$summary" | sed -n 's/.*sroce0: .* mr \([0-9]*\) .*/\1/p') &&
+   [ -n "$sum_mrs" ]; then
+	mrs=$(echo "$mr_dump" | grep -c 'dev sroce0 ')
+	echo "# MRs left on sroce0: $mrs in the dump, $sum_mrs in the summary"
+	[ "$sum_mrs" -eq 0 ] || ok=0
+else
+	echo "# rdma res show failed or has no sroce0 summary: '$summary'"
+	ok=0
+	mrs=-1
+fi
 
 sroce_reset
-if [ "$(echo "$tap" | grep -c '^ok ')" -eq "$tests" ] &&
+if [ "$ok" -eq 1 ] && echo "$tap" | grep -qx "1\.\.$tests" &&
+   [ "$(echo "$tap" | grep -c '^ok ')" -eq "$tests" ] &&
    ! echo "$tap" | grep -q '^not ok' && [ "$mrs" -eq 0 ]; then
 	exit "$KSFT_PASS"
 fi

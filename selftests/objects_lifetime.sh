@@ -11,12 +11,18 @@ bin=$(dirname "$0")
 N=${SROCE_TEST_CHURN_OBJECTS:-10000}
 
 # "pd N cq N qp N mr N" of a device, from the rdma res summary.
+# Fails when rdma fails or prints no summary for the device, so that an
+# empty read is never compared with an empty baseline.
 res_counts() {
-	rdma res show "$1" | sed -n 's/.* pd \([0-9]*\) cq \([0-9]*\) qp \([0-9]*\) .* mr \([0-9]*\) .*/pd \1 cq \2 qp \3 mr \4/p'
+	local out
+	out=$(rdma res show "$1") || return 1
+	echo "$out" | sed -n 's/.* pd \([0-9]*\) cq \([0-9]*\) qp \([0-9]*\) .* mr \([0-9]*\) .*/pd \1 cq \2 qp \3 mr \4/p' |
+		grep .
 }
 
 res_counts_are() {
-	[ "$(res_counts "$1")" = "$2" ]
+	local now
+	now=$(res_counts "$1") && [ -n "$2" ] && [ "$now" = "$2" ]
 }
 
 # The QP count alone.
@@ -43,13 +49,14 @@ res_baseline() {
 		prev=$cur
 	done
 	echo "$cur"
+	[ -n "$cur" ]
 }
 
 ktap_plan 9
 sroce_reset
 veth_setup
 rdma link add sroce0 type sroce netdev "$VETH_A"
-base=$(res_baseline sroce0)
+base=$(res_baseline sroce0) || ktap_info "no baseline: rdma res show failed"
 ktap_info "baseline: $base"
 
 out=$("$bin/churn" -d sroce0 -w 4 -D 4 -q "$N" -c "$N" -m "$N" 2>&1)
@@ -124,7 +131,7 @@ ktap_info "max_qp=50 baseline: $base50; room for $room QPs"
 "$bin/hold" -d sroce0 -n $((room + 1)) -k >/tmp/hold.log 2>&1
 rc=$?
 sed 's/^/# /' /tmp/hold.log
-if [ "$base50" = "$base" ] && [ "$room" -gt 0 ] &&
+if [ -n "$base50" ] && [ "$base50" = "$base" ] && [ "$room" -gt 0 ] &&
    ibv_devinfo -v -d sroce0 | grep -q "max_qp:[[:space:]]*50$" &&
    [ $rc -ne 0 ] &&
    grep -q "creating object $room failed: Cannot allocate memory" /tmp/hold.log &&

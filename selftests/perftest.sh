@@ -77,14 +77,17 @@ plan_runs() {
 }
 
 nruns=$(plan_runs | wc -l)
-ktap_plan $((nruns + 1))
+ktap_plan $((nruns + 2))
 
 no_devices() {
 	while read -r p fam cm s; do
 		ktap_not_ok "$p -s $s IPv$fam cm=$cm" "no devices"
 	done < <(plan_runs)
+	ktap_not_ok "lossless veth: no retransmission, NAK, RNR or drop counted in any run" "no devices"
 }
 roce_suite_devs_up no_devices
+# The veth loses nothing: every counter of recovery stays where it was.
+counters_snapshot /tmp/perftest.counters "$ROCE_DEV_A" "$ROCE_DEV_B"
 
 # Iterations: few, less for big messages (TCG is ~50x slower than hardware).
 iters_for() {
@@ -218,5 +221,7 @@ for spec in "${!prog_time[@]}"; do
 	ktap_info "time: $spec ${prog_time[$spec]} s"
 done
 ktap_info "calibration retries: $total_retries; all runs: $(($(date +%s) - suite_start)) s"
+ktap_check "lossless veth: no retransmission, NAK, RNR or drop counted in any run" \
+	assert_no_recovery /tmp/perftest.counters
 roce_devs_down
 ktap_finish

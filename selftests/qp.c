@@ -722,7 +722,7 @@ static void test_kill(void)
 	fflush(stdout);
 	pid = fork();
 	if (!pid) {
-		struct ibv_context *c = open_device(DEV_NAME);
+		struct ibv_context *c = open_dev(DEV_NAME);
 		struct ibv_pd *p = c ? ibv_alloc_pd(c) : NULL;
 		struct ibv_cq *q = p ? ibv_create_cq(c, 16, NULL, NULL, 0) :
 				       NULL;
@@ -808,7 +808,7 @@ int main(int argc, char **argv)
 		ktap_result(0, "set up %s on a veth pair", DEV_NAME);
 		goto out;
 	}
-	ctx = open_device(DEV_NAME);
+	ctx = open_dev(DEV_NAME);
 	if (!ctx || ibv_query_device(ctx, &dev_attr)) {
 		ktap_result(0, "open %s", DEV_NAME);
 		goto out_teardown;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * For selftests/qp.c: its device on a veth pair (through selftests/lib.sh),
- * QPs with chosen capacities, and the valid attributes of each step of the
- * RESET -> INIT -> RTR -> RTS walk per QP type, with their read-back check.
+ * For selftests/qp.c and qp_reset.c: their device on a veth pair (through
+ * selftests/lib.sh and test_lib.h), QPs with chosen capacities, and the
+ * valid attributes of each step of the RESET -> INIT -> RTR -> RTS walk per
+ * QP type, with their read-back check.
  */
 #ifndef SROCE_QP_LIB_H
 #define SROCE_QP_LIB_H
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "test_lib.h"
 
 #define DEV_NAME	"sroce_qp0"
 #define LOCAL_IP	"198.18.1.1"
@@ -37,32 +39,6 @@ static struct ibv_cq *cq;
 static struct ibv_device_attr dev_attr;
 static int gid_index = -1;
 static union ibv_gid remote_gid;
-static char selftest_dir[PATH_MAX];
-
-/* Runs a bash command line with selftests/lib.sh sourced; its status. */
-static inline int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	pid_t pid;
-	int n, status;
-
-	n = snprintf(cmd, sizeof(cmd), ". %s/lib.sh; ", selftest_dir);
-	va_start(ap, fmt);
-	vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		execl("/bin/bash", "bash", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static inline bool setup_device(void)
 {
@@ -81,38 +57,10 @@ static inline void teardown_device(void)
 	   DEV_NAME, DEV_NAME);
 }
 
-static inline struct ibv_context *open_device(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *c = NULL;
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			c = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	return c;
-}
-
 /* The RoCE v2 GID of LOCAL_IP; the GID cache fills it asynchronously. */
 static inline int find_gid_index(void)
 {
-	struct ibv_gid_entry entry;
-	uint8_t want[16] = { [10] = 0xff, [11] = 0xff };
-	int tries, i;
-
-	inet_pton(AF_INET, LOCAL_IP, want + 12);
-	for (tries = 0; tries < 100; tries++) {
-		for (i = 0; i < 256; i++) {
-			if (ibv_query_gid_ex(ctx, 1, i, &entry, 0))
-				continue;
-			if (entry.gid_type == IBV_GID_TYPE_ROCE_V2 &&
-			    !memcmp(entry.gid.raw, want, 16))
-				return i;
-		}
-		usleep(100000);
-	}
-	return -1;
+	return find_roce_gid(ctx, 4, LOCAL_IP, NULL, 10000);
 }
 
 static inline struct ibv_qp *create_qp_cap(enum ibv_qp_type type, uint32_t swr,

@@ -38,14 +38,6 @@ static uint8_t buf[BUF_LEN];
 static struct ibv_mr *mr;
 static union ibv_gid local_gid;
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Polls @n completions within @ms into @wc; returns how many came. */
 static int poll_n(struct ibv_wc *wc, int n, int ms)
 {
@@ -240,7 +232,7 @@ int main(int argc, char **argv)
 		ktap_result(0, "set up %s on a veth pair", DEV_NAME);
 		goto out;
 	}
-	ctx = open_device(DEV_NAME);
+	ctx = open_dev(DEV_NAME);
 	if (!ctx || ibv_query_device(ctx, &dev_attr)) {
 		ktap_result(0, "open %s", DEV_NAME);
 		goto out_close;

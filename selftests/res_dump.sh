@@ -7,6 +7,23 @@
 
 bin=$(dirname "$0")
 
+# dd_has OBJ PATTERN: `rdma -dd res show OBJ` works and shows the holder's
+# OBJ with PATTERN.
+dd_has() {
+	local out
+	out=$(rdma -dd res show "$1") || { echo "# rdma -dd res show $1 failed"; return 1; }
+	echo "$out" | grep "comm hold" | grep -q -- "$2"
+}
+
+# No QP of the holder in a QP dump that works and lists sroce0's own QP1
+# (the MAD layer's), so that an empty or failed dump cannot pass.
+no_holder_qps() {
+	local out
+	out=$(rdma res show qp) || return 1
+	echo "$out" | grep -q "link sroce0/1 lqpn 1 " || return 1
+	! echo "$out" | grep -q "comm hold"
+}
+
 # check_raw OBJ PYTHON-EXPR: EXPR over `rdma -j -r res show OBJ` (raw) and
 # `rdma -j res show OBJ` (plain), both lists in the same order.
 #
@@ -17,8 +34,10 @@ bin=$(dirname "$0")
 # layer's QP1, is listed once in the plain dump but twice, identically, in
 # the raw one; a QP in RESET (no port) once in both.
 check_raw() {
-	/usr/bin/python3 - "$2" "$(rdma -j -r res show "$1")" \
-		"$(rdma -j res show "$1")" "$1" <<'PY'
+	local raw plain
+	raw=$(rdma -j -r res show "$1") && plain=$(rdma -j res show "$1") ||
+		{ echo "# rdma res show $1 failed"; return 1; }
+	/usr/bin/python3 - "$2" "$raw" "$plain" "$1" <<'PY'
 import json, struct, sys
 expr, raw, plain, obj = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
 raw = [bytes(e["data"]) for e in raw if e.get("ifname") == "sroce0"]
@@ -53,11 +72,11 @@ veth_setup
 rdma link add sroce0 type sroce netdev "$VETH_A"
 "$bin/hold" -d sroce0 -n 3 -k >/tmp/hold.log 2>&1 &
 holder=$!
-wait_for 60 grep -q "hold: ready" /tmp/hold.log
+wait_for 60 grep -q "hold: ready" /tmp/hold.log ||
+	echo "# the holder did not get ready: $(cat /tmp/hold.log)"
 
-if rdma -dd res show qp | grep "comm hold" | grep -q "drv_sq_depth 31 " &&
-   rdma -dd res show cq | grep "comm hold" | grep -q "drv_" &&
-   rdma -dd res show mr | grep "comm hold" | grep -q "drv_kind user"; then
+if dd_has qp "drv_sq_depth 31 " && dd_has cq "drv_" &&
+   dd_has mr "drv_kind user"; then
 	ktap_ok "-dd shows sroce's QP, CQ and MR attributes"
 else
 	ktap_not_ok "-dd shows sroce's QP, CQ and MR attributes"
@@ -79,6 +98,6 @@ ktap_check "raw MRs: version 1, lkey and length match" check_raw mr \
 kill -9 "$holder"
 wait "$holder" 2>/dev/null
 ktap_check "no sroce QPs left after the holder died" \
-	wait_for 60 sh -c '! rdma res show qp | grep -q "comm hold"'
+	wait_for 60 no_holder_qps
 sroce_reset
 ktap_finish

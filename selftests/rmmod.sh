@@ -24,12 +24,36 @@ else
 	ktap_not_ok "reload and add again"
 fi
 
-# rmmod while a user context is open: uverbs disassociates it.
+# A user context of sroce0 is open: the process holds a uverbs device open
+# and rdma's restrack lists its context.
+ctx_open() {
+	local ctxs fd held=0
+	# shellcheck disable=SC2154 # set by asyncwatch_start (lib.sh)
+	for fd in /proc/"$asyncwatch_pid"/fd/*; do
+		case $(readlink "$fd") in
+		/dev/infiniband/uverbs*) held=1 ;;
+		esac
+	done
+	[ "$held" = 1 ] || return 1
+	ctxs=$(rdma res show ctx) || return 1
+	echo "$ctxs" | grep "sroce0" | grep -q "comm ibv_asyncwatch"
+}
+
+# rmmod while a user context is open: uverbs disassociates it, the process
+# gets IBV_EVENT_DEVICE_FATAL.
 asyncwatch_start sroce0
-if timeout 60 rmmod sroce && rdma_dev_gone sroce0; then
-	ktap_ok "rmmod with an open user context"
+rdma res show ctx | sed 's/^/# /'
+if ctx_open; then
+	if timeout 60 rmmod sroce && rdma_dev_gone sroce0 &&
+	   wait_for 10 grep -q "DEVICE_FATAL" /tmp/asyncwatch.log; then
+		ktap_ok "rmmod with an open user context: it gets DEVICE_FATAL"
+	else
+		ktap_not_ok "rmmod with an open user context: it gets DEVICE_FATAL" \
+			"$(tr '\n' ' ' </tmp/asyncwatch.log)"
+	fi
 else
-	ktap_not_ok "rmmod with an open user context"
+	ktap_not_ok "rmmod with an open user context: it gets DEVICE_FATAL" \
+		"no user context of sroce0 open: $(tr '\n' ' ' </tmp/asyncwatch.log)"
 fi
 asyncwatch_stop
 

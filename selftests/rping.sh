@@ -30,14 +30,17 @@ nruns=0
 for r in $RUNS; do
 	nruns=$((nruns + 2))
 done
-ktap_plan $((nruns + 1))
+ktap_plan $((nruns + 2))
 
 no_devices() {
 	for ((i = 0; i < nruns; i++)); do
 		ktap_not_ok "rping run $i" "no devices"
 	done
+	ktap_not_ok "lossless veth: no retransmission, NAK, RNR or drop counted in any run" "no devices"
 }
 roce_suite_devs_up no_devices
+# The veth loses nothing: every counter of recovery stays where it was.
+counters_snapshot /tmp/rping.counters "$ROCE_DEV_A" "$ROCE_DEV_B"
 
 listening() {
 	rdma res show cm_id 2>/dev/null | grep -Eq "state LISTEN.*[:.]$PORT( |$)"
@@ -96,5 +99,7 @@ for r in $RUNS; do
 	done
 done
 
+ktap_check "lossless veth: no retransmission, NAK, RNR or drop counted in any run" \
+	assert_no_recovery /tmp/rping.counters
 roce_devs_down
 ktap_finish

@@ -50,11 +50,13 @@ ibv_devinfo -v -d sroce0 | sed 's/^/# /'
 ktap_check "sroce0 attributes" check_device sroce0 "$VETH_A" "$IP_A" "$IP6_A"
 ktap_check "sroce1 attributes" check_device sroce1 "$VETH_B" "$IP_B" "$IP6_B"
 
+# Only that libibverbs opens it and the rdma tool lists it: data through
+# the rxe provider is verify_xfer's (pingpong.sh), not this test's.
 if ibv_devinfo -d sroce0 | grep -q "hca_id:[[:space:]]*sroce0" &&
    rdma dev show sroce0 | grep -q "sroce0"; then
-	ktap_ok "driver is the rxe-ABI provider"
+	ktap_ok "libibverbs opens sroce0 and rdma dev lists it"
 else
-	ktap_not_ok "driver is the rxe-ABI provider"
+	ktap_not_ok "libibverbs opens sroce0 and rdma dev lists it"
 fi
 
 ip addr add 198.18.7.1/24 dev "$VETH_A"

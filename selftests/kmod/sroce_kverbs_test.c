@@ -9,7 +9,8 @@
  * map_mr_sg for fast registration, address handles created, queried and
  * destroyed in atomic context (no RDMA_CREATE_AH_SLEEPABLE), and on a
  * kernel RC QP: ib_post_send() refused before RTS, and fast registration
- * (REG_MR) only of an invalid MR.
+ * (REG_MR) only of an invalid MR. The last case checks the teardown: every
+ * destroy, dereg and dealloc returned 0 and the PD had no users left.
  */
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
@@ -25,6 +26,9 @@ module_param(dev, charp, 0444);
 
 static int kt_n, kt_fail;
 
+/* destroy/dealloc/dereg calls that returned an error (the last case) */
+static int kt_teardown_errs;
+
 /* held around the AH verbs to make their context atomic */
 static DEFINE_SPINLOCK(kt_atomic_lock);
 
@@ -37,6 +41,21 @@ static DEFINE_SPINLOCK(kt_atomic_lock);
 	pr_info("sroce_kverbs_test: %sok %d " fmt "\n",		\
 		__ok ? "" : "not ", kt_n, ##__VA_ARGS__);		\
 } while (0)
+
+/* Counts a failed teardown call, naming it in the log. */
+static void kt_teardown(int err, const char *what)
+{
+	if (!err)
+		return;
+	kt_teardown_errs++;
+	pr_info("sroce_kverbs_test: # %s failed: %d\n", what, err);
+}
+
+static void kt_dealloc_pd(struct ib_pd *pd)
+{
+	if (!IS_ERR_OR_NULL(pd))
+		kt_teardown(ib_dealloc_pd_user(pd, NULL), "dealloc_pd");
+}
 
 static void kt_pds(struct ib_device *ibdev)
 {
@@ -51,10 +70,8 @@ static void kt_pds(struct ib_device *ibdev)
 		  upd->unsafe_global_rkey == upd->local_dma_lkey &&
 		  upd->local_dma_lkey != pd->local_dma_lkey,
 		  "unsafe global rkey PD: its own DMA MR, lkey == rkey");
-	if (!IS_ERR(upd))
-		ib_dealloc_pd(upd);
-	if (!IS_ERR(pd))
-		ib_dealloc_pd(pd);
+	kt_dealloc_pd(upd);
+	kt_dealloc_pd(pd);
 }
 
 static void kt_fast_reg(struct ib_device *ibdev, struct ib_pd *pd)
@@ -69,11 +86,11 @@ static void kt_fast_reg(struct ib_device *ibdev, struct ib_pd *pd)
 	kt_result(PTR_ERR_OR_ZERO(bad) == -EINVAL,
 		  "alloc_mr past max_fast_reg_page_list_len fails with EINVAL");
 	if (!IS_ERR(bad))
-		ib_dereg_mr(bad);
+		kt_teardown(ib_dereg_mr(bad), "dereg_mr");
 	bad = ib_alloc_mr(pd, IB_MR_TYPE_SG_GAPS, 16);
 	kt_result(IS_ERR(bad), "alloc_mr of type SG_GAPS is refused");
 	if (!IS_ERR(bad))
-		ib_dereg_mr(bad);
+		kt_teardown(ib_dereg_mr(bad), "dereg_mr");
 
 	mr = ib_alloc_mr(pd, IB_MR_TYPE_MEM_REG, 16);
 	kt_result(!IS_ERR(mr) && mr->lkey == mr->rkey && mr->lkey >> 8,
@@ -182,7 +199,9 @@ static void kt_ah(struct ib_device *ibdev, struct ib_pd *pd)
 	kt_result(PTR_ERR_OR_ZERO(bad) == -EINVAL,
 		  "an IPv6 destination from an IPv4 source GID: EINVAL");
 	if (!IS_ERR(bad))
-		rdma_destroy_ah(bad, RDMA_DESTROY_AH_SLEEPABLE);
+		kt_teardown(rdma_destroy_ah_user(bad, RDMA_DESTROY_AH_SLEEPABLE,
+						 NULL),
+			    "destroy_ah");
 	if (g6)
 		rdma_put_gid_attr(g6);
 	if (g4)
@@ -339,11 +358,11 @@ static void kt_qp_post(struct ib_device *ibdev, struct ib_pd *pd)
 		  wc2.status, n2 ? "completed" : "no completion");
 out:
 	if (!IS_ERR(qp))
-		ib_destroy_qp(qp);
+		kt_teardown(ib_destroy_qp(qp), "destroy_qp");
 	if (!IS_ERR(mr))
-		ib_dereg_mr(mr);
+		kt_teardown(ib_dereg_mr(mr), "dereg_mr of the REG_MR MR");
 	if (!IS_ERR(cq))
-		ib_destroy_cq(cq);
+		kt_teardown(ib_destroy_cq_user(cq, NULL), "destroy_cq");
 	if (page)
 		__free_page(page);
 	if (g4)
@@ -354,6 +373,7 @@ static int __init kt_init(void)
 {
 	struct ib_device *ibdev;
 	struct ib_pd *pd;
+	int users;
 
 	ibdev = ib_device_get_by_name(dev, RDMA_DRIVER_RXE);
 	if (!ibdev) {
@@ -371,8 +391,12 @@ static int __init kt_init(void)
 	kt_fast_reg(ibdev, pd);
 	kt_ah(ibdev, pd);
 	kt_qp_post(ibdev, pd);
-	ib_dealloc_pd(pd);
-	kt_result(true, "PD freed after its MRs and AHs");
+	/* every MR, AH, QP and CQ above dropped its reference to the PD */
+	users = atomic_read(&pd->usecnt);
+	kt_dealloc_pd(pd);
+	kt_result(!users && !kt_teardown_errs,
+		  "PD unused after its MRs, AHs, QP and CQ (%d users); %d teardown calls failed",
+		  users, kt_teardown_errs);
 	pr_info("sroce_kverbs_test: # totals: pass:%d fail:%d skip:0\n",
 		kt_n - kt_fail, kt_fail);
 	ib_device_put(ibdev);
