@@ -38,16 +38,12 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
-#include <infiniband/verbs.h>
-#include <limits.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ktap.h"
+#include "test_lib.h"
 
 #define MSG_LEN		65536u
 #define NSLOT		32u		/* target slots per kind */
@@ -110,44 +106,10 @@ struct run {
 };
 
 static struct end A = { .name = "A" }, B = { .name = "B" };
-static char selftest_dir[PATH_MAX];
 static unsigned long max_count = 200;
 static unsigned int max_secs = 6;
 static bool clean_fail_ok;
 static bool keep_going;
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	pid_t pid;
-	int n, status;
-
-	n = snprintf(cmd, sizeof(cmd), ". %s/lib.sh; . %s/roce_net.sh; ",
-		     selftest_dir, selftest_dir);
-	va_start(ap, fmt);
-	vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		execl("/bin/bash", "bash", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ----------------------------------------------------------------------- */
 /* Patterns: every 8-byte word depends on kind, sequence and offset. */
@@ -226,41 +188,6 @@ static bool check(struct run *r, const uint8_t *p, enum kind k, uint64_t seq,
 /* ----------------------------------------------------------------------- */
 /* Devices and the QP pair */
 
-static struct ibv_context *open_dev(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *c = NULL;
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			c = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	return c;
-}
-
-/* Index of the RoCE v2 IPv4-mapped GID. */
-static int find_gid(struct ibv_context *c, union ibv_gid *gid)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	struct ibv_gid_entry e;
-	int tries, i;
-
-	for (tries = 0; tries < 100; tries++) {
-		for (i = 0; i < 1024; i++) {
-			if (ibv_query_gid_ex(c, 1, i, &e, 0))
-				continue;
-			if (e.gid_type != IBV_GID_TYPE_ROCE_V2 ||
-			    memcmp(e.gid.raw, mapped, 12))
-				continue;
-			*gid = e.gid;
-			return i;
-		}
-		usleep(100000);
-	}
-	return -1;
-}
-
 static bool end_open(struct end *e, const char *dev)
 {
 	struct ibv_port_attr port;
@@ -276,7 +203,7 @@ static bool end_open(struct end *e, const char *dev)
 		return false;
 	}
 	e->mtu = port.active_mtu;
-	e->gid = find_gid(e->ctx, &e->g);
+	e->gid = find_roce_gid(e->ctx, 4, NULL, &e->g, 10000);
 	if (e->gid < 0) {
 		ktap_info("%s: no RoCE v2 IPv4 GID", dev);
 		return false;
@@ -344,48 +271,22 @@ static unsigned int rd_atom(void)
 static bool qp_connect(struct end *s, struct end *d, uint32_t sq_psn,
 		       uint32_t rq_psn)
 {
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.port_num = 1,
-		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
-				   IBV_ACCESS_REMOTE_READ |
-				   IBV_ACCESS_REMOTE_ATOMIC,
+	struct qp_path p = {
+		.sgid_index = s->gid,
+		.dgid = d->g,
+		.dest_qpn = d->qp->qp_num,
+		.mtu = s->mtu < d->mtu ? s->mtu : d->mtu,
+		.sq_psn = sq_psn, .rq_psn = rq_psn,
+		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			  IBV_ACCESS_REMOTE_ATOMIC,
+		.timeout = 14,			/* 67 ms */
+		.retry_cnt = 7, .rnr_retry = 7,	/* RNR: infinite */
+		.min_rnr_timer = 12,		/* 0.64 ms */
+		.max_rd_atomic = rd_atom(), .max_dest_rd_atomic = rd_atom(),
 	};
 
-	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS)) {
-		ktap_info("%s: to INIT: %s", s->name, strerror(errno));
-		return false;
-	}
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	a.path_mtu = s->mtu < d->mtu ? s->mtu : d->mtu;
-	a.dest_qp_num = d->qp->qp_num;
-	a.rq_psn = rq_psn;
-	a.max_dest_rd_atomic = rd_atom();
-	a.min_rnr_timer = 12;		/* 0.64 ms */
-	a.ah_attr.is_global = 1;
-	a.ah_attr.port_num = 1;
-	a.ah_attr.grh.dgid = d->g;
-	a.ah_attr.grh.sgid_index = s->gid;
-	a.ah_attr.grh.hop_limit = 64;
-	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_AV |
-			  IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER)) {
-		ktap_info("%s: to RTR: %s", s->name, strerror(errno));
-		return false;
-	}
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = sq_psn;
-	a.timeout = 14;			/* 67 ms */
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;		/* infinite */
-	a.max_rd_atomic = rd_atom();
-	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN |
-			  IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
-			  IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC)) {
-		ktap_info("%s: to RTS: %s", s->name, strerror(errno));
+	if (qp_bring_up(s->qp, &p)) {
+		ktap_info("%s: QP not connected", s->name);
 		return false;
 	}
 	return true;
@@ -426,14 +327,9 @@ static bool make_pair(void)
 /* ----------------------------------------------------------------------- */
 /* Posting */
 
-static uint8_t *slot_a(enum kind k, uint32_t slot)
+static uint8_t *slot_of(const struct end *e, enum kind k, uint32_t slot)
 {
-	return A.buf + AREA(k) + (size_t)slot * MSG_LEN;
-}
-
-static uint8_t *slot_b(enum kind k, uint32_t slot)
-{
-	return B.buf + AREA(k) + (size_t)slot * MSG_LEN;
+	return e->buf + AREA(k) + (size_t)slot * MSG_LEN;
 }
 
 static uint64_t *atom_a(enum kind k, uint32_t slot)
@@ -450,7 +346,7 @@ static bool post_recv(struct run *r)
 {
 	uint32_t slot = r->recv_posted % NSLOT;
 	struct ibv_sge sge = {
-		.addr = (uintptr_t)slot_b(K_SEND, slot),
+		.addr = (uintptr_t)slot_of(&B, K_SEND, slot),
 		.length = MSG_LEN,
 		.lkey = B.mr->lkey,
 	};
@@ -460,7 +356,7 @@ static bool post_recv(struct run *r)
 		.num_sge = 1,
 	}, *bad;
 
-	memset(slot_b(K_SEND, slot), POISON, MSG_LEN);
+	memset(slot_of(&B, K_SEND, slot), POISON, MSG_LEN);
 	if (ibv_post_recv(B.qp, &wr, &bad)) {
 		snprintf(r->why, sizeof(r->why), "ibv_post_recv: %s",
 			 strerror(errno));
@@ -481,20 +377,20 @@ static bool post_one(struct run *r)
 		.sg_list = &sge,
 		.num_sge = 1,
 	}, *bad;
-	uint64_t remote = (uintptr_t)slot_b(k, slot);
+	uint64_t remote = (uintptr_t)slot_of(&B, k, slot);
 
 	switch (k) {
 	case K_WRITE:
-		fill(slot_a(k, slot), k, seq);
+		fill(slot_of(&A, k, slot), k, seq);
 		wr.opcode = IBV_WR_RDMA_WRITE;
 		break;
 	case K_READ:
-		fill(slot_b(k, slot), k, seq);
-		memset(slot_a(k, slot), POISON, MSG_LEN);
+		fill(slot_of(&B, k, slot), k, seq);
+		memset(slot_of(&A, k, slot), POISON, MSG_LEN);
 		wr.opcode = IBV_WR_RDMA_READ;
 		break;
 	case K_SEND:
-		fill(slot_a(k, slot), k, seq);
+		fill(slot_of(&A, k, slot), k, seq);
 		wr.opcode = IBV_WR_SEND_WITH_IMM;
 		wr.imm_data = htonl((uint32_t)seq);
 		break;
@@ -514,7 +410,7 @@ static bool post_one(struct run *r)
 		return false;
 	}
 	sge.addr = k == K_FAA || k == K_CAS ? (uintptr_t)atom_a(k, slot) :
-					      (uintptr_t)slot_a(k, slot);
+					      (uintptr_t)slot_of(&A, k, slot);
 	if (k == K_WRITE || k == K_READ) {
 		wr.wr.rdma.remote_addr = remote;
 		wr.wr.rdma.rkey = B.mr->rkey;
@@ -575,13 +471,13 @@ static bool send_wc(struct run *r, const struct ibv_wc *wc)
 	}
 	switch (rc->k) {
 	case K_WRITE:
-		if (!check(r, slot_b(K_WRITE, slot), K_WRITE, rc->seq,
+		if (!check(r, slot_of(&B, K_WRITE, slot), K_WRITE, rc->seq,
 			   "remote target of"))
 			return false;
 		r->bytes += MSG_LEN;
 		break;
 	case K_READ:
-		if (!check(r, slot_a(K_READ, slot), K_READ, rc->seq,
+		if (!check(r, slot_of(&A, K_READ, slot), K_READ, rc->seq,
 			   "local destination of"))
 			return false;
 		r->bytes += MSG_LEN;
@@ -644,7 +540,8 @@ static bool recv_wc(struct run *r, const struct ibv_wc *wc)
 			 (unsigned long long)r->seq[K_SEND]);
 		return false;
 	}
-	if (!check(r, slot_b(K_SEND, slot), K_SEND, want, "receive buffer of"))
+	if (!check(r, slot_of(&B, K_SEND, slot), K_SEND, want,
+		   "receive buffer of"))
 		return false;
 	r->bytes += MSG_LEN;
 	r->recv_done++;
@@ -720,9 +617,10 @@ static bool final_check(struct run *r)
 		for (s = 0; s < NSLOT; s++) {
 			if (!r->used[ks[i]][s])
 				continue;
-			if (!check(r, ks[i] == K_WRITE ? slot_b(K_WRITE, s) :
-				   slot_a(K_READ, s), ks[i], r->last[ks[i]][s],
-				   "(at the end) slot of"))
+			if (!check(r, ks[i] == K_WRITE ?
+				   slot_of(&B, K_WRITE, s) :
+				   slot_of(&A, K_READ, s), ks[i],
+				   r->last[ks[i]][s], "(at the end) slot of"))
 				return false;
 		}
 	}
@@ -903,7 +801,7 @@ int main(int argc, char **argv)
 	const char *da = getenv("SROCE_TEST_DEV_A");
 	const char *db = getenv("SROCE_TEST_DEV_B");
 	const char *drv = getenv("SROCE_TEST_DRIVER");
-	char dev_a[64], dev_b[64], *p;
+	char dev_a[64], dev_b[64];
 	bool own = false;
 	int i, opt, nw;
 	struct run *r;
@@ -933,13 +831,8 @@ int main(int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (find_workload(argv[i]) < 0)
 			return usage();
-	i = readlink("/proc/self/exe", selftest_dir, sizeof(selftest_dir) - 1);
-	if (i < 0)
+	if (test_lib_init())
 		return KSFT_FAIL;
-	selftest_dir[i] = 0;
-	p = strrchr(selftest_dir, '/');
-	if (p)
-		*p = 0;
 	if (!drv || !*drv)
 		drv = "sroce";
 
