@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "test_lib.h"
+
 #define NETNS		"fpeer"
 #define VETH_A		"veth0"
 #define VETH_B		"veth1"
@@ -198,7 +200,6 @@ const char *gsi_state(char *buf, size_t len);
 int kmsg_mark(void);
 int kmsg_bad_since(int mark);
 void msleep(int ms);
-long now_ms(void);
 
 /* Case state: forge.c reports; the checks below mark failures. */
 extern bool case_ok;

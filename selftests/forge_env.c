@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "forge.h"
@@ -64,14 +63,6 @@ void fail(const char *fmt, ...)
 	fflush(stdout);
 }
 
-long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 void msleep(int ms)
 {
 	usleep((useconds_t)ms * 1000);
@@ -94,41 +85,6 @@ static int run(const char *fmt, ...)
 }
 
 /* --- the network and the device --------------------------------------- */
-
-static int find_gid(void)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	struct ibv_gid_entry e;
-	struct in_addr a;
-	int tries, i;
-
-	inet_pton(AF_INET, IP_A, &a);
-	for (tries = 0; tries < 100; tries++) {
-		for (i = 0; i < 256; i++) {
-			if (ibv_query_gid_ex(E.ctx, 1, i, &e, 0))
-				continue;
-			if (e.gid_type == IBV_GID_TYPE_ROCE_V2 &&
-			    !memcmp(e.gid.raw, mapped, 12) &&
-			    !memcmp(e.gid.raw + 12, &a, 4))
-				return i;
-		}
-		msleep(100);
-	}
-	return -1;
-}
-
-static struct ibv_context *open_dev(const char *name)
-{
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	struct ibv_context *c = NULL;
-	int i;
-
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			c = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	return c;
-}
 
 static void *map_pages(int n)
 {
@@ -206,7 +162,7 @@ int env_setup(void)
 		note("%s port 1 never became ACTIVE", E.dev);
 		return 1;
 	}
-	E.gid_idx = find_gid();
+	E.gid_idx = find_roce_gid(E.ctx, 4, IP_A, NULL, 10000);
 	if (E.gid_idx < 0) {
 		note("no RoCE v2 GID for " IP_A " on %s", E.dev);
 		return 1;
@@ -324,16 +280,6 @@ void vopts_rc(struct vopts *o)
 	o->rq_psn = 0x2000;
 }
 
-static int modify(struct victim *v, struct ibv_qp_attr *a, int mask,
-		  const char *step)
-{
-	int err = ibv_modify_qp(v->qp, a, mask);
-
-	if (err)
-		note("ibv_modify_qp to %s: %s", step, strerror(err));
-	return err;
-}
-
 /* A QP of @o->type, connected to a fresh made-up QPN of the fake peer. */
 int victim_new(struct victim *v, const struct vopts *o)
 {
@@ -342,9 +288,10 @@ int victim_new(struct victim *v, const struct vopts *o)
 		.cap = { .max_send_wr = 64, .max_recv_wr = 64,
 			 .max_send_sge = 4, .max_recv_sge = 4 },
 	};
-	struct ibv_qp_attr a;
-	bool ud = o->type == IBV_QPT_UD;
-	int mask;
+	struct qp_path p = {
+		.sgid_index = E.gid_idx, .mtu = IBV_MTU_1024,
+		.retry_cnt = 7, .min_rnr_timer = 1, .max_rd_atomic = 16,
+	};
 
 	memset(v, 0, sizeof(*v));
 	v->cq = ibv_create_cq(E.ctx, 256, NULL, NULL, 0);
@@ -364,60 +311,17 @@ int victim_new(struct victim *v, const struct vopts *o)
 	v->sq_psn = PSN(o->sq_psn);
 	v->rq_psn = PSN(o->rq_psn);
 
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_INIT;
-	a.port_num = 1;
-	a.pkey_index = 0;
-	mask = IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT;
-	if (ud) {
-		a.qkey = o->qkey;
-		mask |= IBV_QP_QKEY;
-	} else {
-		a.qp_access_flags = o->access;
-		mask |= IBV_QP_ACCESS_FLAGS;
-	}
-	if (modify(v, &a, mask, "INIT"))
-		goto err;
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTR;
-	mask = IBV_QP_STATE;
-	if (!ud) {
-		a.path_mtu = IBV_MTU_1024;
-		a.dest_qp_num = v->peer_qpn;
-		a.rq_psn = v->rq_psn;
-		a.ah_attr.is_global = 1;
-		a.ah_attr.grh.dgid = E.gid_b;
-		a.ah_attr.grh.sgid_index = (uint8_t)E.gid_idx;
-		a.ah_attr.grh.hop_limit = 64;
-		a.ah_attr.port_num = 1;
-		mask |= IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-			IBV_QP_RQ_PSN;
-		if (o->type == IBV_QPT_RC) {
-			a.max_dest_rd_atomic = o->max_dest_rd;
-			a.min_rnr_timer = 1;
-			mask |= IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER;
-		}
-	}
-	if (modify(v, &a, mask, "RTR"))
-		goto err;
-
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.sq_psn = v->sq_psn;
-	mask = IBV_QP_STATE | IBV_QP_SQ_PSN;
-	if (o->type == IBV_QPT_RC) {
-		a.timeout = o->timeout;
-		a.retry_cnt = 7;
-		a.rnr_retry = o->rnr_retry;
-		a.max_rd_atomic = 16;
-		mask |= IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-			IBV_QP_MAX_QP_RD_ATOMIC;
-	}
-	if (modify(v, &a, mask, "RTS"))
-		goto err;
-	return 0;
-err:
+	p.dgid = E.gid_b;
+	p.dest_qpn = v->peer_qpn;
+	p.sq_psn = v->sq_psn;
+	p.rq_psn = v->rq_psn;
+	p.qkey = o->qkey;
+	p.access = o->access;
+	p.timeout = o->timeout;
+	p.rnr_retry = o->rnr_retry;
+	p.max_dest_rd_atomic = o->max_dest_rd;
+	if (!qp_bring_up(v->qp, &p))
+		return 0;
 	victim_free(v);
 	return -1;
 }
