@@ -714,14 +714,18 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 		/*
 		 * No skb, or no room on the way out: retry from the work
 		 * item, where bottom halves drain the backlog; at once a few
-		 * times, then a tick apart. After that the packet counts as
-		 * lost on the wire, and nothing more goes out in this run:
-		 * the retransmit timer takes over (RC), or the work item goes
-		 * on a tick later (UC, UD), instead of a burst of drops.
+		 * times, then a tick apart (an ACK's run may try earlier).
+		 * A packet refused for longer than SROCE_TX_PATIENCE_MS
+		 * counts as lost on the wire, and nothing more goes out in
+		 * this run: the retransmit timer takes over (RC), or the
+		 * work item goes on a tick later (UC, UD).
 		 */
+		if (err == -EAGAIN && !req->tx_busy)
+			req->tx_since = jiffies;
 		if (err == -ENOMEM ||
-		    (err == -EAGAIN &&
-		     ++req->tx_busy <= 2 * SROCE_REQ_TX_RETRY)) {
+		    (err == -EAGAIN && !sroce_tx_patience_over(req->tx_since))) {
+			if (req->tx_busy < U8_MAX)
+				req->tx_busy++;
 			sroce_req_defer(req, req->tx_busy > SROCE_REQ_TX_RETRY);
 			break;
 		}

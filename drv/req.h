@@ -29,6 +29,7 @@
 #ifndef _SROCE_REQ_H
 #define _SROCE_REQ_H
 
+#include <linux/jiffies.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
@@ -47,6 +48,21 @@ struct sroce_srq;
 #define SROCE_REQ_CWND_MIN	16
 /* Immediate retries of a packet the netdev had no room for. */
 #define SROCE_REQ_TX_RETRY	8
+/*
+ * How long the netdev may keep refusing a packet (a tick apart after the
+ * immediate retries) before it counts as lost. A full qdisc in front of a
+ * slow link drains in milliseconds; each packet given up on costs a go-back
+ * or a retransmit timeout later. A link that stays down costs a retry a
+ * tick for this long, not a busy loop.
+ */
+#define SROCE_TX_PATIENCE_MS	64
+
+/* Whether a netdev refusing packets since @since may be given up on. */
+static inline bool sroce_tx_patience_over(unsigned long since)
+{
+	return time_after(jiffies, since + msecs_to_jiffies(SROCE_TX_PATIENCE_MS));
+}
+
 /* An AckReq at least every this many packets, and on every last one. */
 #define SROCE_REQ_ACK_EVERY	32
 /* WQEs fetched plus packets sent by one run; the work item goes on. */
@@ -88,9 +104,10 @@ struct sroce_kick {
  *	everything in flight after a lost packet: a smaller window on a
  *	lossy link loses less.
  * @retry_left, @rnr_left: retries left before the QP errors out.
- * @tx_busy: packets in a row the netdev refused: retried at once
- *	SROCE_REQ_TX_RETRY times, then a tick apart as often again, then the
- *	packet counts as lost and the retransmit timer takes over.
+ * @tx_busy, @tx_since: how often and since when (jiffies) the netdev
+ *	refused the packet due: retried at once SROCE_REQ_TX_RETRY times,
+ *	then a tick apart for SROCE_TX_PATIENCE_MS, then it counts as lost
+ *	and the retransmit timer takes over.
  * @gap, @gap_psn: the requester went back to @gap_psn for a lost read
  *	response or ACK; until an answer for it comes (or the timer fires),
  *	later signs of the same loss do not send it all again.
@@ -122,6 +139,7 @@ struct sroce_req {
 	u8 retry_left;
 	u8 rnr_left;
 	u8 tx_busy;
+	unsigned long tx_since;
 	bool gap;
 	u32 gap_psn;
 	bool rnr_wait;

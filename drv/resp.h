@@ -87,8 +87,10 @@ struct sroce_res {
  * @last_wqe_event: LAST_WQE_REACHED was reported (QPs on an SRQ).
  * @scratch: room for a WQE popped from an SRQ.
  * @mtu: path MTU in bytes.
- * @tx_busy: responses in a row the netdev refused; the work item backs
- *	off after SROCE_REQ_TX_RETRY of them.
+ * @tx_busy, @tx_since: how often and since when (jiffies) the netdev
+ *	refused the response due; the work item backs off to a tick after
+ *	SROCE_REQ_TX_RETRY of them, and gives the response up after
+ *	SROCE_TX_PATIENCE_MS (sroce_tx_patience_over()).
  * @dead: destroy began.
  */
 struct sroce_resp {
@@ -112,6 +114,7 @@ struct sroce_resp {
 	int access;
 	u8 max_rd;
 	u8 tx_busy;
+	unsigned long tx_since;
 	int rd_cur;
 	u32 res_next;
 	struct sroce_res res[SROCE_RESP_RES];

@@ -174,13 +174,17 @@ static void sroce_res_send(struct sroce_qp *qp, int budget)
 		 * No skb, or no room on the way out: the packet is built again
 		 * later (a skipped response is a gap the requester must ask
 		 * for again), at once a few times, then a tick apart. Only a
-		 * netdev that refuses it that often loses it, and then the
-		 * work item goes on a tick later: a link that stays down
-		 * costs a few tries per packet, not a busy loop.
+		 * netdev that refuses it for SROCE_TX_PATIENCE_MS loses it,
+		 * and then the work item goes on a tick later: a link that
+		 * stays down costs a try a tick per packet, not a busy loop.
 		 */
+		if (err == -EAGAIN && !resp->tx_busy)
+			resp->tx_since = jiffies;
 		if (err == -ENOMEM ||
 		    (err == -EAGAIN &&
-		     ++resp->tx_busy <= 2 * SROCE_REQ_TX_RETRY)) {
+		     !sroce_tx_patience_over(resp->tx_since))) {
+			if (resp->tx_busy < U8_MAX)
+				resp->tx_busy++;
 			if (resp->tx_busy > SROCE_REQ_TX_RETRY)
 				delay = 1;
 			break;
