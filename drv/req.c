@@ -712,27 +712,21 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 			break;
 		}
 		/*
-		 * No skb, or no room on the way out: retry from the work
-		 * item, where bottom halves drain the backlog; at once a few
-		 * times, then a tick apart (an ACK's run may try earlier).
-		 * A packet refused for longer than SROCE_TX_PATIENCE_MS
-		 * counts as lost on the wire, and nothing more goes out in
-		 * this run: the retransmit timer takes over (RC), or the
-		 * work item goes on a tick later (UC, UD).
+		 * No skb, or no room on the way out: built again when the
+		 * wait (txwait.h) wakes the work item. A packet refused for
+		 * SROCE_TX_PATIENCE_MS counts as lost on the wire, and
+		 * nothing more goes out in this run: the retransmit timer
+		 * takes over (RC), or the work item goes on a tick later
+		 * (UC, UD).
 		 */
-		if (err == -EAGAIN && !req->tx_busy)
-			req->tx_since = jiffies;
-		if (err == -ENOMEM ||
-		    (err == -EAGAIN && !sroce_tx_patience_over(req->tx_since))) {
-			if (req->tx_busy < U8_MAX)
-				req->tx_busy++;
-			sroce_req_defer(req, req->tx_busy > SROCE_REQ_TX_RETRY);
+		if ((err == -ENOMEM || err == -EAGAIN) &&
+		    sroce_tx_refused(&req->txw, err, req->dead) == SROCE_TX_WAIT)
 			break;
-		}
 		lost = err == -EAGAIN;
 		if (lost)
 			sroce_req_lost(qp);
-		req->tx_busy = 0;
+		else
+			sroce_tx_taken(&req->txw);
 		if (sroce_psn_cmp(req->psn, req->psn_max) < 0)
 			sroce_stat_inc(sroce_qp_dev(qp)->stats,
 				       RETRANSMITTED_PKTS);
@@ -810,6 +804,7 @@ int sroce_req_init(struct sroce_qp *qp)
 	timer_setup(&req->timer, sroce_req_timer, 0);
 	req->cwnd = SROCE_REQ_WINDOW;
 	INIT_DELAYED_WORK(&req->work, sroce_req_work);
+	sroce_tx_wait_init(&req->txw, &req->work);
 	req->mtu = 256;
 	return 0;
 }
@@ -823,6 +818,7 @@ void sroce_req_fini(struct sroce_qp *qp)
 	req->dead = true;
 	spin_unlock_bh(&req->lock);
 	del_timer_sync(&req->timer);
+	sroce_tx_wait_stop(&req->txw);
 	cancel_delayed_work_sync(&req->work);
 	kvfree(req->swqe);
 	req->swqe = NULL;
@@ -844,7 +840,7 @@ void sroce_req_reset(struct sroce_qp *qp)
 	req->send = qp->sq.cons;
 	req->send_pkt = 0;
 	req->noack = 0;
-	req->tx_busy = 0;
+	sroce_tx_wait_reset(&req->txw);
 	req->gap = false;
 	req->cwnd = SROCE_REQ_WINDOW;
 	req->cwnd_acc = 0;

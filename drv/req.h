@@ -35,6 +35,8 @@
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
 
+#include "txwait.h"
+
 struct sroce_qp;
 struct sroce_pkt;
 struct sroce_cq;
@@ -46,23 +48,6 @@ struct sroce_srq;
  */
 #define SROCE_REQ_WINDOW	128
 #define SROCE_REQ_CWND_MIN	16
-/* Immediate retries of a packet the netdev had no room for. */
-#define SROCE_REQ_TX_RETRY	8
-/*
- * How long the netdev may keep refusing a packet (a tick apart after the
- * immediate retries) before it counts as lost. A full qdisc in front of a
- * slow link drains in milliseconds; each packet given up on costs a go-back
- * or a retransmit timeout later. A link that stays down costs a retry a
- * tick for this long, not a busy loop.
- */
-#define SROCE_TX_PATIENCE_MS	64
-
-/* Whether a netdev refusing packets since @since may be given up on. */
-static inline bool sroce_tx_patience_over(unsigned long since)
-{
-	return time_after(jiffies, since + msecs_to_jiffies(SROCE_TX_PATIENCE_MS));
-}
-
 /* An AckReq at least every this many packets, and on every last one. */
 #define SROCE_REQ_ACK_EVERY	32
 /* WQEs fetched plus packets sent by one run; the work item goes on. */
@@ -104,10 +89,9 @@ struct sroce_kick {
  *	everything in flight after a lost packet: a smaller window on a
  *	lossy link loses less.
  * @retry_left, @rnr_left: retries left before the QP errors out.
- * @tx_busy, @tx_since: how often and since when (jiffies) the netdev
- *	refused the packet due: retried at once SROCE_REQ_TX_RETRY times,
- *	then a tick apart for SROCE_TX_PATIENCE_MS, then it counts as lost
- *	and the retransmit timer takes over.
+ * @txw: the netdev refused the packet due: the wait before it is built
+ *	again (txwait.h); refused for SROCE_TX_PATIENCE_MS, it counts as
+ *	lost and the retransmit timer takes over.
  * @gap, @gap_psn: the requester went back to @gap_psn for a lost read
  *	response or ACK; until an answer for it comes (or the timer fires),
  *	later signs of the same loss do not send it all again.
@@ -138,8 +122,6 @@ struct sroce_req {
 	u32 cwnd_psn;
 	u8 retry_left;
 	u8 rnr_left;
-	u8 tx_busy;
-	unsigned long tx_since;
 	bool gap;
 	u32 gap_psn;
 	bool rnr_wait;
@@ -149,6 +131,7 @@ struct sroce_req {
 	u32 mtu;
 	struct timer_list timer;
 	struct delayed_work work;
+	struct sroce_tx_wait txw;
 };
 
 int sroce_req_init(struct sroce_qp *qp);

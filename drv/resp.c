@@ -593,6 +593,7 @@ void sroce_resp_init(struct sroce_qp *qp)
 	spin_lock_init(&resp->lock);
 	spin_lock_init(&resp->post_lock);
 	INIT_DELAYED_WORK(&resp->work, sroce_resp_work);
+	sroce_tx_wait_init(&resp->txw, &resp->work);
 	resp->rd_cur = -1;
 	resp->mtu = 256;
 }
@@ -602,6 +603,7 @@ void sroce_resp_fini(struct sroce_qp *qp)
 	spin_lock_bh(&qp->resp.lock);
 	qp->resp.dead = true;
 	spin_unlock_bh(&qp->resp.lock);
+	sroce_tx_wait_stop(&qp->resp.txw);
 	cancel_delayed_work_sync(&qp->resp.work);
 }
 

@@ -24,6 +24,7 @@
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
 
+#include "txwait.h"
 #include "wqe.h"
 
 struct sroce_qp;
@@ -87,10 +88,8 @@ struct sroce_res {
  * @last_wqe_event: LAST_WQE_REACHED was reported (QPs on an SRQ).
  * @scratch: room for a WQE popped from an SRQ.
  * @mtu: path MTU in bytes.
- * @tx_busy, @tx_since: how often and since when (jiffies) the netdev
- *	refused the response due; the work item backs off to a tick after
- *	SROCE_REQ_TX_RETRY of them, and gives the response up after
- *	SROCE_TX_PATIENCE_MS (sroce_tx_patience_over()).
+ * @txw: the netdev refused the response due: the wait before it is built
+ *	again (txwait.h); refused for SROCE_TX_PATIENCE_MS, it is given up.
  * @dead: destroy began.
  */
 struct sroce_resp {
@@ -113,14 +112,13 @@ struct sroce_resp {
 	u32 mtu;
 	int access;
 	u8 max_rd;
-	u8 tx_busy;
-	unsigned long tx_since;
 	int rd_cur;
 	u32 res_next;
 	struct sroce_res res[SROCE_RESP_RES];
 	bool last_wqe_event;
 	struct sroce_rwqe wqe;
 	struct delayed_work work;
+	struct sroce_tx_wait txw;
 	u8 scratch[sizeof(struct rxe_recv_wqe) +
 		   SROCE_MAX_SGE_RWQE * sizeof(struct rxe_sge)];
 };

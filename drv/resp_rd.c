@@ -172,29 +172,23 @@ static void sroce_res_send(struct sroce_qp *qp, int budget)
 			err = sroce_atomic_ack(qp, res->psn, res->orig);
 		/*
 		 * No skb, or no room on the way out: the packet is built again
-		 * later (a skipped response is a gap the requester must ask
-		 * for again), at once a few times, then a tick apart. Only a
+		 * when the wait (txwait.h) wakes the work item (a skipped
+		 * response is a gap the requester must ask for again). Only a
 		 * netdev that refuses it for SROCE_TX_PATIENCE_MS loses it,
 		 * and then the work item goes on a tick later: a link that
 		 * stays down costs a try a tick per packet, not a busy loop.
 		 */
-		if (err == -EAGAIN && !resp->tx_busy)
-			resp->tx_since = jiffies;
-		if (err == -ENOMEM ||
-		    (err == -EAGAIN &&
-		     !sroce_tx_patience_over(resp->tx_since))) {
-			if (resp->tx_busy < U8_MAX)
-				resp->tx_busy++;
-			if (resp->tx_busy > SROCE_REQ_TX_RETRY)
-				delay = 1;
-			break;
-		}
+		if ((err == -ENOMEM || err == -EAGAIN) &&
+		    sroce_tx_refused(&resp->txw, err, resp->dead) ==
+		    SROCE_TX_WAIT)
+			return;
 		if (err == -EAGAIN) {
 			err = 0;
 			delay = 1;
 			budget = 1;
+		} else {
+			sroce_tx_taken(&resp->txw);
 		}
-		resp->tx_busy = 0;
 		if (err) {
 			/* the region went away under the READ */
 			sroce_resp_ack(qp, SROCE_AETH_NAK |
@@ -405,7 +399,7 @@ void sroce_resp_rd_reset(struct sroce_resp *resp, bool forget)
 	lockdep_assert_held(&resp->lock);
 	resp->rd_cur = -1;
 	resp->ack_due = false;
-	resp->tx_busy = 0;
+	sroce_tx_wait_reset(&resp->txw);
 	if (!forget)
 		return;
 	resp->res_next = 0;
