@@ -555,15 +555,17 @@ static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
 		w->status = IB_WC_LOC_PROT_ERR;
 		return -EFAULT;
 	}
-	if (qp->ibqp.qp_type == IB_QPT_RC)
-		req->noack = p.ackreq ? 0 : req->noack + 1;
 	sroce_stat_add(sdev->stats, SENT_BYTES, p.paylen);
 	/*
 	 * A full queue on the way out (the peer's backlog, behind a veth)
 	 * is back-pressure: the packet is sent again from process context
 	 * instead of waiting for the retransmit timer.
 	 */
-	return sroce_tx_xmit(sdev, &txb);
+	err = sroce_tx_xmit(sdev, &txb);
+	/* a refused packet is built again: with its AckReq */
+	if (!err && qp->ibqp.qp_type == IB_QPT_RC)
+		req->noack = p.ackreq ? 0 : req->noack + 1;
+	return err;
 }
 
 /* READs and ATOMICs sent and not answered yet. */
