@@ -27,16 +27,10 @@ check-debug:
 demo:
 	tools/demo
 
-# Long tests outside tools/check's budget, in one guest: RC over the whole
-# netem matrix (selftests/lossy.sh). LOSSY_DRIVER=rxe runs it on stock rxe.
-LOSSY_DRIVER ?= sroce
-
+# Everything (tools/check-all): tools/check, the whole suite under the
+# debug kernel, and the whole lossy matrix on sroce and on stock rxe.
 check-all: modules
-	$(MAKE) -C selftests KDIR=$(KDIR)
-	SROCE_TEST_LOSSY_FULL=1 SROCE_TEST_TIMEOUT=3000 \
-	SROCE_TEST_DRIVER=$(LOSSY_DRIVER) \
-		tools/vm-run --timeout 3600 --out out/check-all-$(LOSSY_DRIVER) -- \
-		selftests/run_all.sh lossy.sh
+	tools/check-all
 
 # sroce against stock rdma_rxe (Documentation/benchmark.rst); BENCH= passes
 # options, e.g. make bench BENCH="--rounds 5". bench-short is the CI mode.
