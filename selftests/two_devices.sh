@@ -42,8 +42,9 @@ ktap_plan 7
 sroce_reset
 roce_routes_down
 veth_setup
-# Two ends of one veth in one namespace reach each other only with
-# roce_net.sh's policy routes and pinned neighbours.
+# The same policy routes, sysctls and pinned neighbours as every
+# two-device datapath test (roce_net.sh; rdma_rxe needs them, sroce's own
+# frames reach the peer without the routes).
 roce_routes_up || echo "# roce_routes_up failed"
 rdma link add sroce0 type sroce netdev "$VETH_A"
 rdma link add sroce1 type sroce netdev "$VETH_B"
