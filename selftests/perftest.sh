@@ -7,8 +7,13 @@
 # 1 B to 1 MiB over the IPv4 GID (perftest's -a would go to 8 MiB and has
 # no cap, so sizes are run one by one: one process pair each costs ~7 s
 # under TCG, hence powers of 16 plus the MTU edge, not every power of 2),
-# then one size over the IPv6 GID and with rdma_cm (-R) over IPv4 and
-# IPv6 addresses. A run passes
+# then one size over the IPv6 GID and one with rdma_cm (-R) over IPv4.
+# rdma_cm over IPv6 is not run here: perftest 4.5-0.17 (Debian bookworm,
+# the supported set-up) resolves an -R client's server name as IPv4 only
+# (--ipv6-addr came later), so it could only ever skip. IPv6 rdma_cm is
+# covered by rping over IPv6: pair_traffic.sh (sroce to sroce) and
+# pair_interop.sh (sroce to rdma_rxe, both directions), between two guests.
+# A run passes
 # when both ends exit 0 and the client printed a result line for that size
 # with a non-zero bandwidth (latency). perftest's CPU calibration sometimes
 # fails under TCG ("Correlation coefficient"): such a run is retried, up to
@@ -35,14 +40,6 @@ PROGS="ib_write_bw ib_read_bw ib_send_bw ib_atomic_bw
 ib_atomic_bw:CMP_AND_SWAP ib_write_lat ib_read_lat ib_send_lat
 ib_atomic_lat ib_atomic_lat:CMP_AND_SWAP"
 
-# perftest 4.5-0.17's rdma_cm client resolves the server's name as IPv4
-# only (--ipv6 selects the GID); later versions have --ipv6-addr.
-if ib_write_bw --help 2>&1 | grep -q -- '--ipv6-addr'; then
-	CM6_OPT=--ipv6-addr
-else
-	CM6_OPT=
-fi
-
 is_atomic() {
 	[[ $1 == ib_atomic_* ]]
 }
@@ -61,16 +58,15 @@ plan_runs() {
 				echo "$p 4 0 $s"
 			done
 		fi
-		for fam in 4 6; do
-			for cm in 0 1; do
-				[ "$fam" = 4 ] && [ "$cm" = 0 ] && continue
-				if is_atomic "$p"; then
-					echo "$p $fam $cm 8"
-					continue
-				fi
-				for s in $QUICK; do
-					echo "$p $fam $cm $s"
-				done
+		# IPv4 with rdma_cm, IPv6 over its GID (no IPv6 -R: see the top).
+		for fc in "4 1" "6 0"; do
+			read -r fam cm <<<"$fc"
+			if is_atomic "$p"; then
+				echo "$p $fam $cm 8"
+				continue
+			fi
+			for s in $QUICK; do
+				echo "$p $fam $cm $s"
 			done
 		done
 	done
@@ -132,13 +128,8 @@ perf_once() {
 	[ -n "$opt" ] && common+=(-A "$opt")
 	if [ "$cm" = 1 ]; then
 		common+=(-R)
-		[ "$fam" = 6 ] && common+=("$CM6_OPT")
 		srv_args=(-d "$ROCE_DEV_B" "${common[@]}")
-		if [ "$fam" = 6 ]; then
-			cli_args=(-d "$ROCE_DEV_A" "${common[@]}" "$IP6_B")
-		else
-			cli_args=(-d "$ROCE_DEV_A" "${common[@]}" "$IP_B")
-		fi
+		cli_args=(-d "$ROCE_DEV_A" "${common[@]}" "$IP_B")
 	else
 		if [ "$fam" = 6 ]; then
 			srv_args=(-d "$ROCE_DEV_B" -x "$ROCE_GID6_B" "${common[@]}")
@@ -209,11 +200,6 @@ run_one() {
 }
 
 while read -r spec fam cm size; do
-	if [ "$fam" = 6 ] && [ "$cm" = 1 ] && [ -z "$CM6_OPT" ]; then
-		ktap_skip "${spec/:/ -A } -s $size IPv6 -R" \
-			"this perftest's rdma_cm client cannot resolve IPv6 addresses"
-		continue
-	fi
 	run_one "$spec" "$fam" "$cm" "$size"
 done < <(plan_runs)
 

@@ -6,10 +6,17 @@
 # with SROCE_TEST_DRIVER=rxe against stock rdma_rxe on the same veth, to
 # tell what the suite expects of a soft RoCE device from what sroce lacks.
 #
-# One KTAP line per test of the suite: it passes when the suite passed it,
-# or when selftests/rdma_core_skips.txt lists it with the outcome it had
-# (see that file for the format); anything else fails, and so does a run
-# that did not report every test it selected.
+# One KTAP line per test of the suite that runs: ok when the suite passed
+# it; ok ... # XFAIL (an expected failure, KTAP v1's directive, as
+# kselftest's ksft_test_result_xfail prints it) when
+# selftests/rdma_core_skips.txt lists it as a documented unsupported
+# feature with the outcome it had; not ok for anything else, including a
+# listed test that passed (its entry must go). Tests that file lists as
+# "other" (another provider's direct verbs, hardware a guest has none of)
+# are not run: on a soft RoCE device they could only ever skip. No test is
+# reported as a skip. The file itself must be sound: every entry with a
+# known outcome and a reason, no pattern twice. A run that did not report
+# every test it selected fails.
 #
 # Debian gzips most of the suite's files (it is documentation there): the
 # suite is copied and unpacked under /tmp first. rdma-core 44 finds a
@@ -99,9 +106,11 @@ import time
 import traceback
 import unittest
 
-suite_dir, dev, gid, results_path, per_test = sys.argv[1:6]
-patterns = sys.argv[6:]
+suite_dir, dev, gid, results_path, per_test, exclude_path = sys.argv[1:7]
+patterns = sys.argv[7:]
 per_test = int(per_test)
+with open(exclude_path) as f:
+    excludes = [line.strip() for line in f if line.strip()]
 
 sys.path[:0] = [suite_dir, os.path.dirname(suite_dir)]
 from args_parser import parser  # noqa: E402
@@ -259,9 +268,20 @@ def wanted(tid):
     return any(fnmatch.fnmatchcase(tid, p) for p in patterns)
 
 
+def excluded(tid):
+    return any(fnmatch.fnmatchcase(tid, p) for p in excludes)
+
+
 loader = unittest.TestLoader()
-selected = [t for t in flatten(loader.loadTestsFromModule(tests))
-            if wanted(t.id())]
+selected = []
+with open(results_path + '.excluded', 'w') as f:
+    for t in flatten(loader.loadTestsFromModule(tests)):
+        if not wanted(t.id()):
+            continue
+        if excluded(t.id()):
+            f.write(t.id() + '\n')
+        else:
+            selected.append(t)
 with open(results_path + '.selected', 'w') as f:
     for t in selected:
         f.write(t.id() + '\n')
@@ -274,27 +294,69 @@ sys.stderr.flush()
 os._exit(0)
 PY
 
-# skip_entry ID: prints "EXPECTED REASON" of the first line of the skips
-# file whose pattern matches ID for this driver; fails when none does.
-skip_entry() {
-	local id=$1 pat expect reason drv
+# The skips file, for this driver: ENT_PAT/ENT_OUT/ENT_WHY, in order.
+# Every line that is not blank or a comment must be PATTERN OUTCOME
+# REASON with a known OUTCOME and a REASON, and no pattern may come twice;
+# what is wrong is printed and leaves skips_bad set.
+ENT_PAT=() ENT_OUT=() ENT_WHY=()
+skips_bad=
+declare -A seen_pat=()
+load_skips() {
+	local line pat out why drv n=0
 
-	while read -r pat expect reason; do
-		case $pat in '' | '#'*) continue ;; esac
+	while IFS= read -r line; do
+		n=$((n + 1))
+		case $line in '' | '#'*) continue ;; esac
+		read -r pat out why <<<"$line"
+		case $out in
+		other | skip | fail) ;;
+		*)
+			echo "# $skips_file:$n: outcome '$out' is not other, skip or fail"
+			skips_bad=1
+			continue
+			;;
+		esac
+		if [ -z "$why" ]; then
+			echo "# $skips_file:$n: $pat has no reason"
+			skips_bad=1
+			continue
+		fi
+		if [ -n "${seen_pat[$pat]:-}" ]; then
+			echo "# $skips_file:$n: $pat is listed already (line ${seen_pat[$pat]})"
+			skips_bad=1
+			continue
+		fi
+		seen_pat[$pat]=$n
 		drv=
 		if [[ $pat == *:* ]]; then
 			drv=${pat%%:*}
 			pat=${pat#*:}
 		fi
 		[ -n "$drv" ] && [ "$drv" != "$ROCE_DRIVER" ] && continue
+		ENT_PAT+=("$pat") ENT_OUT+=("$out") ENT_WHY+=("$why")
+	done <"$skips_file"
+}
+
+# skip_entry ID: sets ent_idx, ent_out and ent_why from the first entry
+# whose pattern matches ID; fails (all three empty) when none does.
+skip_entry() {
+	local i
+
+	for i in "${!ENT_PAT[@]}"; do
 		# shellcheck disable=SC2053
-		if [[ $id == $pat ]]; then
-			echo "$expect $reason"
+		if [[ $1 == ${ENT_PAT[i]} ]]; then
+			ent_idx=$i ent_out=${ENT_OUT[i]} ent_why=${ENT_WHY[i]}
 			return 0
 		fi
-	done <"$skips_file"
+	done
+	ent_idx='' ent_out='' ent_why=''
 	return 1
 }
+
+load_skips >"$work/skips.msg"
+for i in "${!ENT_PAT[@]}"; do
+	[ "${ENT_OUT[i]}" = other ] && echo "${ENT_PAT[i]}"
+done >"$work/exclude"
 
 if [ -n "${SROCE_TEST_RDMA_CORE_ONLY:-}" ]; then
 	set -f
@@ -323,7 +385,7 @@ ktap_info "$dev on $VETH_A, IPv4 RoCE v2 GID $gid; running the $set_name (${sele
 start=$(date +%s)
 # The whole run is bounded by run_all.sh; each test by the runner's alarm.
 "$python" "$work/runner.py" "$work/suite/tests" "$dev" "$gid" \
-	"$work/results" "$test_timeout" "${select[@]}" 2>&1 | sed -u 's/^/# /'
+	"$work/results" "$test_timeout" "$work/exclude" "${select[@]}" 2>&1 | sed -u 's/^/# /'
 rc=${PIPESTATUS[0]}
 secs=$(($(date +%s) - start))
 dev_down
@@ -333,41 +395,63 @@ fi
 
 nsel=$(wc -l <"$work/results.selected" 2>/dev/null || echo 0)
 nres=$(wc -l <"$work/results" 2>/dev/null || echo 0)
-echo "1..$((nres + 2))"
+nexcl=$(wc -l <"$work/results.excluded" 2>/dev/null || echo 0)
+echo "1..$((nres + 3))"
 ktap_ok "one $ROCE_DRIVER device on a veth with a RoCE v2 GID"
 if [ "$rc" -eq 0 ] && [ "$nsel" -gt 0 ] && [ "$nres" -ge "$nsel" ]; then
 	ktap_ok "suite ran: $nsel tests selected, $nres results in $secs s"
 else
 	ktap_not_ok "suite ran: $nsel tests selected, $nres results in $secs s" "runner exit $rc"
 fi
+cat "$work/skips.msg"
+if [ -z "$skips_bad" ]; then
+	ktap_ok "rdma_core_skips.txt: every entry has a known outcome and a reason, none twice"
+else
+	ktap_not_ok "rdma_core_skips.txt: every entry has a known outcome and a reason, none twice"
+fi
+# The tests not run, by the entry that excluded them.
+declare -A nexcl_of=()
+while read -r id; do
+	skip_entry "$id" && nexcl_of[$ent_idx]=$((${nexcl_of[$ent_idx]:-0} + 1))
+done <"$work/results.excluded"
+for i in "${!ENT_PAT[@]}"; do
+	[ "${ENT_OUT[i]}" = other ] &&
+		ktap_info "not run: ${nexcl_of[$i]:-0} tests matching ${ENT_PAT[i]} (${ENT_WHY[i]})"
+done
+ktap_info "not run: $nexcl tests in all (listed as other)"
 
 declare -A count=()
+xfails=0
 while IFS=$'\t' read -r outcome id t why; do
 	count[$outcome]=$((${count[$outcome]:-0} + 1))
-	entry=$(skip_entry "$id") || entry=
-	expect=${entry%% *}
-	reason=${entry#* }
+	skip_entry "$id"
 	case $outcome in
 	pass | xfail)
-		[ -n "$entry" ] && ktap_info "$id is listed ($expect) but passed"
-		ktap_ok "$id ($t s)"
+		if [ -n "$ent_out" ]; then
+			ktap_not_ok "$id" "listed as $ent_out ($ent_why) but passed: remove its entry"
+		else
+			ktap_ok "$id ($t s)"
+		fi
 		;;
 	skip)
-		if [ "$expect" = skip ]; then
-			ktap_skip "$id" "$reason"
+		if [ "$ent_out" = skip ]; then
+			ktap_xfail "$id" "$ent_why (suite: $why)"
+			xfails=$((xfails + 1))
 		else
-			ktap_not_ok "$id" "skipped${entry:+ (listed as $expect)}: $why"
+			ktap_not_ok "$id" "skipped${ent_out:+ (listed as $ent_out)}: $why"
 		fi
 		;;
 	*)
-		if [ "$expect" = fail ]; then
-			ktap_skip "$id" "fails on rxe too: $reason"
+		if [ "$ent_out" = fail ]; then
+			ktap_xfail "$id" "$ent_why (suite: $outcome: $why)"
+			xfails=$((xfails + 1))
 		else
-			ktap_not_ok "$id" "$outcome${entry:+ (listed as $expect)}: $why"
+			ktap_not_ok "$id" "$outcome${ent_out:+ (listed as $ent_out)}: $why"
 		fi
 		;;
 	esac
 done <"$work/results"
 ktap_info "suite outcomes: pass ${count[pass]:-0}, skip ${count[skip]:-0}," \
-	"fail ${count[fail]:-0}, error ${count[error]:-0}, xfail ${count[xfail]:-0}"
+	"fail ${count[fail]:-0}, error ${count[error]:-0}, xfail ${count[xfail]:-0};" \
+	"not run $nexcl; reported as expected failures (XFAIL) $xfails"
 ktap_finish
