@@ -36,8 +36,8 @@
  *   # td pids A=PID B=PID
  *   # td A ready at=T pid=PID qpn=N mtu=BYTES
  *   # td A progress at=T sent=N verified=N peer_verified=N
- *   # td A event at=T NAME          (async event)
- *   # td A wc at=T status=NAME opcode=N wr_id=KIND:N vendor_err=N
+ *   # td A event at=T NAME (TEXT)   (async event, NAME as in IBV_EVENT_NAME)
+ *   # td A wc at=T status=NAME opcode=N wr_id=KIND:N vendor_err=N (TEXT)
  *   # td A post at=T error=TEXT
  *   # td A bad at=T WHAT            (wrong data or protocol)
  *   # td A note at=T TEXT
@@ -71,6 +71,9 @@
 #define SQ_DEPTH	32u
 #define CQ_DEPTH	(SQ_DEPTH + NSLOT + 8)
 #define MAGIC		0x7d5eed01u
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 #define PROBE_MS	2
 #define LINGER_MS	500
 
@@ -212,6 +215,69 @@ static int post_recv(struct side *s, unsigned int i)
 	return ibv_post_recv(s->qp, &wr, &bad);
 }
 
+/* Short names, as in <infiniband/verbs.h> without the prefix. */
+static const char *event_name(enum ibv_event_type e)
+{
+	static const char *const names[] = {
+		[IBV_EVENT_CQ_ERR] = "CQ_ERR",
+		[IBV_EVENT_QP_FATAL] = "QP_FATAL",
+		[IBV_EVENT_QP_REQ_ERR] = "QP_REQ_ERR",
+		[IBV_EVENT_QP_ACCESS_ERR] = "QP_ACCESS_ERR",
+		[IBV_EVENT_COMM_EST] = "COMM_EST",
+		[IBV_EVENT_SQ_DRAINED] = "SQ_DRAINED",
+		[IBV_EVENT_PATH_MIG] = "PATH_MIG",
+		[IBV_EVENT_PATH_MIG_ERR] = "PATH_MIG_ERR",
+		[IBV_EVENT_DEVICE_FATAL] = "DEVICE_FATAL",
+		[IBV_EVENT_PORT_ACTIVE] = "PORT_ACTIVE",
+		[IBV_EVENT_PORT_ERR] = "PORT_ERR",
+		[IBV_EVENT_LID_CHANGE] = "LID_CHANGE",
+		[IBV_EVENT_PKEY_CHANGE] = "PKEY_CHANGE",
+		[IBV_EVENT_SM_CHANGE] = "SM_CHANGE",
+		[IBV_EVENT_SRQ_ERR] = "SRQ_ERR",
+		[IBV_EVENT_SRQ_LIMIT_REACHED] = "SRQ_LIMIT_REACHED",
+		[IBV_EVENT_QP_LAST_WQE_REACHED] = "QP_LAST_WQE_REACHED",
+		[IBV_EVENT_CLIENT_REREGISTER] = "CLIENT_REREGISTER",
+		[IBV_EVENT_GID_CHANGE] = "GID_CHANGE",
+		[IBV_EVENT_WQ_FATAL] = "WQ_FATAL",
+	};
+
+	if ((unsigned int)e < ARRAY_SIZE(names) && names[e])
+		return names[e];
+	return "EVENT_UNKNOWN";
+}
+
+static const char *status_name(enum ibv_wc_status st)
+{
+	static const char *const names[] = {
+		[IBV_WC_SUCCESS] = "SUCCESS",
+		[IBV_WC_LOC_LEN_ERR] = "LOC_LEN_ERR",
+		[IBV_WC_LOC_QP_OP_ERR] = "LOC_QP_OP_ERR",
+		[IBV_WC_LOC_EEC_OP_ERR] = "LOC_EEC_OP_ERR",
+		[IBV_WC_LOC_PROT_ERR] = "LOC_PROT_ERR",
+		[IBV_WC_WR_FLUSH_ERR] = "WR_FLUSH_ERR",
+		[IBV_WC_MW_BIND_ERR] = "MW_BIND_ERR",
+		[IBV_WC_BAD_RESP_ERR] = "BAD_RESP_ERR",
+		[IBV_WC_LOC_ACCESS_ERR] = "LOC_ACCESS_ERR",
+		[IBV_WC_REM_INV_REQ_ERR] = "REM_INV_REQ_ERR",
+		[IBV_WC_REM_ACCESS_ERR] = "REM_ACCESS_ERR",
+		[IBV_WC_REM_OP_ERR] = "REM_OP_ERR",
+		[IBV_WC_RETRY_EXC_ERR] = "RETRY_EXC_ERR",
+		[IBV_WC_RNR_RETRY_EXC_ERR] = "RNR_RETRY_EXC_ERR",
+		[IBV_WC_LOC_RDD_VIOL_ERR] = "LOC_RDD_VIOL_ERR",
+		[IBV_WC_REM_INV_RD_REQ_ERR] = "REM_INV_RD_REQ_ERR",
+		[IBV_WC_REM_ABORT_ERR] = "REM_ABORT_ERR",
+		[IBV_WC_INV_EECN_ERR] = "INV_EECN_ERR",
+		[IBV_WC_INV_EEC_STATE_ERR] = "INV_EEC_STATE_ERR",
+		[IBV_WC_FATAL_ERR] = "FATAL_ERR",
+		[IBV_WC_RESP_TIMEOUT_ERR] = "RESP_TIMEOUT_ERR",
+		[IBV_WC_GENERAL_ERR] = "GENERAL_ERR",
+	};
+
+	if ((unsigned int)st < ARRAY_SIZE(names) && names[st])
+		return names[st];
+	return "STATUS_UNKNOWN";
+}
+
 static void note_post_error(struct side *s, const char *what, int err)
 {
 	char t[96];
@@ -229,6 +295,7 @@ static void on_recv(struct side *s, const struct ibv_wc *wc)
 	const struct hdr *h;
 	const uint64_t *slot;
 	long bad;
+	int err;
 
 	h = (const struct hdr *)(s->buf + RBUF_OFF + i * HDR);
 	slot = (const uint64_t *)(s->buf + TGT_OFF + (k % NSLOT) * SLOT);
@@ -260,8 +327,9 @@ static void on_recv(struct side *s, const struct ibv_wc *wc)
 	}
 	s->verified = k;
 	__atomic_store_n((uint64_t *)(s->buf + WORD_OFF), k, __ATOMIC_RELEASE);
-	if (post_recv(s, i))
-		note_post_error(s, "recv", errno);
+	err = post_recv(s, i);
+	if (err)
+		note_post_error(s, "recv", err);
 }
 
 /* The READ of the peer's verified counter came back. */
@@ -298,11 +366,12 @@ static void on_wc(struct side *s, const struct ibv_wc *wc)
 	char t[96];
 
 	if (wc->status != IBV_WC_SUCCESS) {
-		say(s, "wc", "status=%s opcode=%d wr_id=%s:%llu vendor_err=%u",
-		    ibv_wc_status_str(wc->status), wc->opcode,
+		say(s, "wc", "status=%s opcode=%d wr_id=%s:%llu vendor_err=%u (%s)",
+		    status_name(wc->status), wc->opcode,
 		    kind && kind <= WK_RECV ? kind_name[kind] : "?",
-		    (unsigned long long)WR_VAL(wc->wr_id), wc->vendor_err);
-		snprintf(t, sizeof(t), "wc:%s", ibv_wc_status_str(wc->status));
+		    (unsigned long long)WR_VAL(wc->wr_id), wc->vendor_err,
+		    ibv_wc_status_str(wc->status));
+		snprintf(t, sizeof(t), "wc:%s", status_name(wc->status));
 		incident(s, TD_ERROR, t);
 		return;
 	}
@@ -354,6 +423,7 @@ static void post_more(struct side *s)
 	struct ibv_sge ss[2];
 	struct ibv_send_wr wr[2], *bad;
 	uint64_t k;
+	int err;
 
 	while (s->sent + 1 - s->peer_verified <= NSLOT &&
 	       s->posted - s->completed + 2 < SQ_DEPTH) {
@@ -384,8 +454,9 @@ static void post_more(struct side *s)
 		wr[1].num_sge = 1;
 		wr[1].opcode = IBV_WR_SEND_WITH_IMM;
 		wr[1].imm_data = htonl((uint32_t)k);
-		if (ibv_post_send(s->qp, wr, &bad)) {
-			note_post_error(s, "write+send", errno);
+		err = ibv_post_send(s->qp, wr, &bad);
+		if (err) {
+			note_post_error(s, "write+send", err);
 			return;
 		}
 		s->ring[s->posted++ % SQ_DEPTH] = wr[0].wr_id;
@@ -404,8 +475,9 @@ static void post_more(struct side *s)
 	wr[0].opcode = IBV_WR_RDMA_READ;
 	wr[0].wr.rdma.remote_addr = s->peer.word;
 	wr[0].wr.rdma.rkey = s->peer.rkey;
-	if (ibv_post_send(s->qp, wr, &bad)) {
-		note_post_error(s, "read", errno);
+	err = ibv_post_send(s->qp, wr, &bad);
+	if (err) {
+		note_post_error(s, "read", err);
 		return;
 	}
 	s->ring[s->posted++ % SQ_DEPTH] = wr[0].wr_id;
@@ -419,9 +491,10 @@ static void read_async(struct side *s)
 	char t[96];
 
 	while (!ibv_get_async_event(s->ctx, &ev)) {
-		const char *name = ibv_event_type_str(ev.event_type);
+		const char *name = event_name(ev.event_type);
 
-		say(s, "event", "%s", name);
+		say(s, "event", "%s (%s)", name,
+		    ibv_event_type_str(ev.event_type));
 		snprintf(t, sizeof(t), "event:%s", name);
 		if (ev.event_type == IBV_EVENT_DEVICE_FATAL)
 			s->fatal = true;
@@ -501,8 +574,9 @@ static void run(struct side *s)
 			    (unsigned long long)s->verified,
 			    (unsigned long long)s->peer_verified);
 		}
-		if (ibv_req_notify_cq(s->cq, 0)) {
-			say(s, "post", "error=req_notify_cq:%s", strerror(errno));
+		n = ibv_req_notify_cq(s->cq, 0);
+		if (n) {
+			say(s, "post", "error=req_notify_cq:%s", strerror(n));
 			incident(s, TD_ERROR, "post:req_notify_cq");
 			return;
 		}
@@ -645,9 +719,6 @@ static const char *setup(struct side *s, const char *dev)
 	s->qp = s->mr ? ibv_create_qp(s->pd, &init) : NULL;
 	if (!s->qp)
 		return "register the MR, create the QP";
-	for (i = 0; i < NSLOT; i++)
-		if (post_recv(s, i))
-			return "post receives";
 	if (fcntl(s->ctx->async_fd, F_SETFL, O_NONBLOCK) ||
 	    fcntl(s->ch->fd, F_SETFL, O_NONBLOCK))
 		return "make the event fds non-blocking";
@@ -664,6 +735,12 @@ static const char *setup(struct side *s, const char *dev)
 	p.mtu = s->me.mtu < s->peer.mtu ? s->me.mtu : s->peer.mtu;
 	if (qp_bring_up(s->qp, &p))
 		return "bring the QP to RTS";
+	/* the provider takes no receive before INIT */
+	for (i = 0; i < NSLOT; i++) {
+		errno = post_recv(s, i);
+		if (errno)
+			return "post receives";
+	}
 	/* both at RTR before either sends */
 	if (!xchg(s, &r, &pr, 1))
 		return "meet the peer at RTS";
