@@ -193,7 +193,7 @@ bounded() {
 	cmd_ms=- cmd_rc=-
 	fail "'$*' still blocked after $BOUND s"
 	ktap_info "'$*' is blocked; killing the traffic program"
-	grep -i -A1 "blocked\|hung" /proc/"$pid"/stack 2>/dev/null | sed 's/^/# /'
+	sed "s/^/# its kernel stack: /" /proc/"$pid"/stack 2>/dev/null
 	td_kill
 	if wait_for "$BOUND" pid_gone "$pid"; then
 		wait "$pid"
