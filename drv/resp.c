@@ -27,16 +27,38 @@ void sroce_resp_ack(struct sroce_qp *qp, u8 syndrome, u32 psn)
 	const struct sroce_opinfo *info = sroce_op(SROCE_OP_ACK);
 	struct sroce_txb txb;
 
-	lockdep_assert_held(&qp->resp.lock);
-	if (sroce_tx_begin(sdev, &qp->path, info->hdr_len, 0, &txb))
+	struct sroce_resp *resp = &qp->resp;
+	int err;
+
+	lockdep_assert_held(&resp->lock);
+	err = sroce_tx_begin(sdev, &qp->path, info->hdr_len, 0, &txb);
+	if (!err) {
+		sroce_bth_set(txb.hdr, SROCE_OP_ACK, false, 0,
+			      SROCE_DEFAULT_PKEY, qp->params.dest_qpn, false,
+			      psn);
+		sroce_aeth_set(txb.hdr + info->off_aeth, syndrome, resp->msn);
+		sroce_tx_seal(&txb);
+		if ((syndrome & SROCE_AETH_TYPE_MASK) == SROCE_AETH_NAK)
+			sroce_stat_inc(sdev->stats, NAKS_SENT);
+		err = sroce_tx_xmit(sdev, &txb);
+	}
+	if (err != -EAGAIN && err != -ENOMEM) {
+		/* a refused one still waiting is covered by this one */
+		if (resp->rd_cur < 0)
+			resp->ack_due = false;
 		return;
-	sroce_bth_set(txb.hdr, SROCE_OP_ACK, false, 0, SROCE_DEFAULT_PKEY,
-		      qp->params.dest_qpn, false, psn);
-	sroce_aeth_set(txb.hdr + info->off_aeth, syndrome, qp->resp.msn);
-	sroce_tx_seal(&txb);
-	if ((syndrome & SROCE_AETH_TYPE_MASK) == SROCE_AETH_NAK)
-		sroce_stat_inc(sdev->stats, NAKS_SENT);
-	sroce_tx_xmit(sdev, &txb);
+	}
+	/*
+	 * Refused: the last ACK of a burst lost here would leave the
+	 * requester waiting for its retransmit timer. It goes out when the
+	 * wait ends (sroce_res_send() sends ack_due), unless a later one
+	 * has by then.
+	 */
+	resp->ack_due = true;
+	resp->ack_syn = syndrome;
+	resp->ack_psn = psn;
+	if (sroce_tx_refused(&resp->txw, err, resp->dead) == SROCE_TX_LOST)
+		resp->ack_due = false;
 }
 
 static void sroce_resp_nak(struct sroce_qp *qp, enum sroce_nak_code code,
