@@ -402,6 +402,16 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 
 	sroce_stat_inc(sdev->stats, SENT_PKTS);
 	txb->skb = NULL;
+	/*
+	 * The netdev's MTU shrank under QPs of a larger path MTU: the frame
+	 * is lost as on a link that cannot carry it (the sender recovers or
+	 * gives up), never sent oversized.
+	 */
+	if (unlikely(skb->len - ETH_HLEN > READ_ONCE(ndev->mtu))) {
+		kfree_skb(skb);
+		sroce_stat_inc(sdev->stats, TX_DROP);
+		return 0;
+	}
 	if (unlikely(ether_addr_equal(txb->dmac, ndev->dev_addr)))
 		return sroce_tx_loopback(sdev, skb);
 	err = dev_queue_xmit(skb);

@@ -11,7 +11,9 @@
 #   mtu-shrink   veth0's MTU 1500 -> 1000: the RoCE MTU of the port drops to
 #                512, below the QPs' path MTU of 1024 (a QP's path MTU is
 #                not changed behind its back). Full-size frames to veth0 no
-#                longer fit: both sides end with an error completion (retry
+#                longer fit, and none leaves veth0 (at most the 9 messages in
+#                flight are checked by B after the change): both sides end
+#                with an error completion (retry
 #                exceeded), no wrong byte is ever accepted. The port stays
 #                ACTIVE (RoCE MTU 512 still fits). Below 1280 IPv6 leaves
 #                veth0, so a GID_CHANGE event is seen too (the traffic uses
@@ -355,7 +357,7 @@ case_mtu_keep() {
 }
 
 case_mtu_shrink() {
-	local name=mtu-shrink t0 cmd va vb
+	local name=mtu-shrink t0 cmd va vb ea eb
 
 	case_start $name || { report $name "-" - - -; return; }
 	va=$(td_verified A)
@@ -364,10 +366,24 @@ case_mtu_shrink() {
 	ip link set "$VETH_A" mtu 1000 || fail "ip link set mtu 1000 failed"
 	cmd=$(($(ms_now) - t0))
 	td_wait "$BOUND"
+	# B's count in its first progress line once the MTU had changed
+	vb=$(awk -v t=$((t0 + cmd + 50)) '$1 == "#" && $2 == "td" && $3 == "B" &&
+		$4 == "progress" { split($5, a, "="); if (a[2] >= t) {
+		for (i = 6; i <= NF; i++) if ($i ~ /^verified=/) {
+		sub(/verified=/, "", $i); print $i; exit } } }' "$TD_LOG")
 	# B verifying more of A's messages after the change means A's
 	# full-size frames still left through veth0 (what veth0's MTU does
 	# not stop on the sending side)
-	ktap_info "$name: verified before the change A $va B $vb, at the end A $(td_field A result verified) B $(td_field B result verified)"
+	ea=$(td_field A result verified)
+	eb=$(td_field B result verified)
+	ktap_info "$name: verified before the change A $va, B $vb once it was made; at the end A $ea B $eb"
+	# at most the 8 unchecked messages a sender may have out, and one
+	# being checked, cross after the change
+	if [ -z "$vb" ]; then
+		fail "no progress line of B after the MTU change: cannot tell whether A's frames still crossed"
+	elif [ "$((${eb:-0} - vb))" -gt 9 ]; then
+		fail "B verified $((${eb:-0} - vb)) more of A's messages after veth0's MTU went below the path MTU: oversized frames left veth0"
+	fi
 	side_ended A 3
 	side_ended B 3
 	first_is_wc A
