@@ -62,6 +62,16 @@ ktap_check() {
 	fi
 }
 
+# ktap_table TSV NAME: the tab-separated TSV as aligned diagnostic lines,
+# and a copy as $SROCE_OUT/NAME when the runner keeps results there.
+ktap_table() {
+	column -t -s "$(printf '\t')" "$1" 2>/dev/null | sed 's/^/# /' ||
+		sed 's/^/# /' "$1"
+	if [ -n "${SROCE_OUT:-}" ] && [ -d "$SROCE_OUT" ]; then
+		cp "$1" "$SROCE_OUT/$2" 2>/dev/null
+	fi
+}
+
 # Exit with the kselftest code for what was reported.
 ktap_finish() {
 	echo "# totals: pass:$ktap_pass fail:$ktap_fail skip:$ktap_skip"

@@ -247,10 +247,6 @@ for c in "${CELLS[@]}"; do
 done
 
 ktap_info "table ($ROCE_DRIVER):"
-column -t -s "$(printf '\t')" "$tsv" 2>/dev/null | sed 's/^/# /' ||
-	sed 's/^/# /' "$tsv"
-if [ -n "${SROCE_OUT:-}" ] && [ -d "$SROCE_OUT" ]; then
-	cp "$tsv" "$SROCE_OUT/lossy-$ROCE_DRIVER.tsv" 2>/dev/null
-fi
+ktap_table "$tsv" "lossy-$ROCE_DRIVER.tsv"
 roce_devs_down
 ktap_finish

@@ -559,10 +559,6 @@ for c in $CASES; do
 done
 
 ktap_info "table ($ROCE_DRIVER; ms from the action; A/B: first incident / all seen):"
-column -t -s "$(printf '\t')" "$tsv" 2>/dev/null | sed 's/^/# /' ||
-	sed 's/^/# /' "$tsv"
-if [ -n "${SROCE_OUT:-}" ] && [ -d "$SROCE_OUT" ]; then
-	cp "$tsv" "$SROCE_OUT/teardown-$ROCE_DRIVER.tsv" 2>/dev/null
-fi
+ktap_table "$tsv" "teardown-$ROCE_DRIVER.tsv"
 roce_devs_down
 ktap_finish
