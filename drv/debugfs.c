@@ -21,6 +21,10 @@
  *	the next sroce_newlink() sleeps MS milliseconds (at most 10 s) right
  *	after its device is registered: a window for `rdma link delete` to
  *	free the device while newlink still runs (selftests/newlink_race.sh).
+ *   dealloc_delay MS
+ *	the next sroce_dev_dealloc() sleeps MS milliseconds (at most 10 s)
+ *	between giving up the netdev's rx handler and leaving the device
+ *	list: a window for `rdma link add` on the same netdev.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -40,8 +44,9 @@
 
 static struct dentry *sroce_debugfs_dir;
 
-/* One-shot; taken with xchg() by whichever newlink comes first. */
+/* One-shot; taken with xchg() by whichever newlink (dealloc) comes first. */
 static unsigned int sroce_test_newlink_ms;
+static unsigned int sroce_test_dealloc_ms;
 
 /* Serializes commands; protects sroce_test_out and sroce_test_len. */
 static DEFINE_MUTEX(sroce_test_lock);
@@ -387,6 +392,10 @@ static int sroce_test_run(char *cmd)
 		WRITE_ONCE(sroce_test_newlink_ms, min(count, 10000U));
 		return 0;
 	}
+	if (sscanf(cmd, "dealloc_delay %u", &count) == 1) {
+		WRITE_ONCE(sroce_test_dealloc_ms, min(count, 10000U));
+		return 0;
+	}
 	if (sscanf(cmd, "%*s %63s", name) != 1)
 		return -EINVAL;
 	ibdev = ib_device_get_by_name(name, RDMA_DRIVER_RXE);
@@ -456,6 +465,14 @@ static const struct file_operations sroce_test_fops = {
 void sroce_test_newlink_pause(void)
 {
 	unsigned int ms = xchg(&sroce_test_newlink_ms, 0);
+
+	if (ms)
+		msleep(ms);
+}
+
+void sroce_test_dealloc_pause(void)
+{
+	unsigned int ms = xchg(&sroce_test_dealloc_ms, 0);
 
 	if (ms)
 		msleep(ms);

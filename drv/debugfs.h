@@ -14,7 +14,9 @@
  *
  * sroce_test_newlink_pause() is called by sroce_newlink() (process context,
  * no lock held) after ib_register_device(): it sleeps once when a test
- * asked for it ("newlink_delay MS") and returns at once otherwise.
+ * asked for it ("newlink_delay MS") and returns at once otherwise;
+ * sroce_test_dealloc_pause() likewise for sroce_dev_dealloc() (process
+ * context, no lock held), between its two last steps ("dealloc_delay MS").
  */
 #ifndef _SROCE_DEBUGFS_H
 #define _SROCE_DEBUGFS_H
@@ -22,5 +24,6 @@
 void sroce_debugfs_init(void);
 void sroce_debugfs_exit(void);
 void sroce_test_newlink_pause(void);
+void sroce_test_dealloc_pause(void);
 
 #endif /* _SROCE_DEBUGFS_H */

@@ -148,11 +148,16 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 {
 	struct sroce_dev *sdev = to_sdev(ibdev);
 
+	/*
+	 * The handler goes first: while the device is on the list, a newlink
+	 * on the same netdev is refused (-EEXIST) instead of finding the
+	 * handler still taken and running without the fast path.
+	 */
+	sroce_rx_handler_detach(sdev);
+	sroce_test_dealloc_pause();
 	mutex_lock(&sroce_devices_lock);
 	list_del_init(&sdev->list);
 	mutex_unlock(&sroce_devices_lock);
-
-	sroce_rx_handler_detach(sdev);
 
 	/* the reverse of sroce_verbs_setup() */
 	sroce_stats_fini(sdev->stats);

@@ -16,7 +16,7 @@ T=/sys/kernel/debug/sroce/test
 NS=race_peer
 DEV=sroce_race
 
-ktap_plan 4
+ktap_plan 5
 sroce_reset
 ip netns del "$NS" 2>/dev/null
 veth_setup
@@ -59,6 +59,32 @@ if rdma link add "$DEV" type sroce netdev "$VETH_A" &&
 	ktap_ok "a new device on the netdev gets the fast path"
 else
 	ktap_not_ok "a new device on the netdev gets the fast path"
+fi
+dmesg_since_mark | sed 's/^/# /'
+
+# A device being freed gives up the netdev's rx handler before it leaves
+# the device list: a link add on that netdev meanwhile (a debugfs hook,
+# "dealloc_delay", holds the free between the two) is refused, never run
+# without the fast path; once the free is done a new device gets it.
+dmesg_mark
+echo "dealloc_delay 3000" >"$T"
+rdma link delete "$DEV" &
+del_pid=$!
+sleep 1
+if rdma link add "${DEV}2" type sroce netdev "$VETH_A" 2>/dev/null; then
+	ktap_info "link add during the free: accepted"
+else
+	ktap_info "link add during the free: refused"
+fi
+wait "$del_pid"
+rdma link delete "${DEV}2" 2>/dev/null
+if wait_for 10 rdma_dev_gone "$DEV" &&
+   rdma link add "$DEV" type sroce netdev "$VETH_A" &&
+   wait_for 10 port_state_is "$DEV" ACTIVE &&
+   ! dmesg_since_mark | grep -q "has an rx handler"; then
+	ktap_ok "a link add while a device on the netdev is freed never runs without the fast path"
+else
+	ktap_not_ok "a link add while a device on the netdev is freed never runs without the fast path"
 fi
 dmesg_since_mark | sed 's/^/# /'
 
