@@ -721,7 +721,7 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 		 * takes over (RC), or the work item goes on a tick later
 		 * (UC, UD).
 		 */
-		if ((err == -ENOMEM || err == -EAGAIN) &&
+		if (sroce_tx_is_refusal(err) &&
 		    sroce_tx_refused(&req->txw, err, req->dead) == SROCE_TX_WAIT)
 			break;
 		lost = err == -EAGAIN;

@@ -25,9 +25,8 @@ void sroce_resp_ack(struct sroce_qp *qp, u8 syndrome, u32 psn)
 {
 	struct sroce_dev *sdev = sroce_qp_dev(qp);
 	const struct sroce_opinfo *info = sroce_op(SROCE_OP_ACK);
-	struct sroce_txb txb;
-
 	struct sroce_resp *resp = &qp->resp;
+	struct sroce_txb txb;
 	int err;
 
 	lockdep_assert_held(&resp->lock);
@@ -42,7 +41,7 @@ void sroce_resp_ack(struct sroce_qp *qp, u8 syndrome, u32 psn)
 			sroce_stat_inc(sdev->stats, NAKS_SENT);
 		err = sroce_tx_xmit(sdev, &txb);
 	}
-	if (err != -EAGAIN && err != -ENOMEM) {
+	if (!sroce_tx_is_refusal(err)) {
 		/* a refused one still waiting is covered by this one */
 		if (resp->rd_cur < 0)
 			resp->ack_due = false;

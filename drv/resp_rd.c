@@ -178,7 +178,7 @@ static void sroce_res_send(struct sroce_qp *qp, int budget)
 		 * and then the work item goes on a tick later: a link that
 		 * stays down costs a try a tick per packet, not a busy loop.
 		 */
-		if ((err == -ENOMEM || err == -EAGAIN) &&
+		if (sroce_tx_is_refusal(err) &&
 		    sroce_tx_refused(&resp->txw, err, resp->dead) ==
 		    SROCE_TX_WAIT)
 			return;

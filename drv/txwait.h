@@ -53,6 +53,12 @@ enum sroce_tx_verdict {
 	SROCE_TX_LOST,	/* refused for too long: count it lost */
 };
 
+/* Whether a sender's error is the netdev (or the skb cache) saying "not now". */
+static inline bool sroce_tx_is_refusal(int err)
+{
+	return err == -EAGAIN || err == -ENOMEM;
+}
+
 void sroce_tx_wait_init(struct sroce_tx_wait *tw, struct delayed_work *work);
 void sroce_tx_wait_stop(struct sroce_tx_wait *tw);
 enum sroce_tx_verdict sroce_tx_refused(struct sroce_tx_wait *tw, int err,
