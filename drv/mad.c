@@ -81,8 +81,8 @@ static void sroce_pma_port_counters(struct sroce_dev *sdev,
 	pc->port_xmit_discards =
 		cpu_to_be16(min_t(u64, c.xmit_discards, U16_MAX));
 	pc->link_downed_counter = min_t(u64, c.link_downed, U8_MAX);
-	pc->port_xmit_data = sroce_pma_sat32(c.pma[SROCE_PMA_XMIT_BYTES] / 4);
-	pc->port_rcv_data = sroce_pma_sat32(c.pma[SROCE_PMA_RCV_BYTES] / 4);
+	pc->port_xmit_data = sroce_pma_sat32(c.pma[SROCE_PMA_XMIT_WORDS]);
+	pc->port_rcv_data = sroce_pma_sat32(c.pma[SROCE_PMA_RCV_WORDS]);
 	pc->port_xmit_packets = sroce_pma_sat32(c.pma[SROCE_PMA_XMIT_PKTS]);
 	pc->port_rcv_packets = sroce_pma_sat32(c.pma[SROCE_PMA_RCV_PKTS]);
 }
@@ -96,8 +96,8 @@ static void sroce_pma_port_counters_ext(struct sroce_dev *sdev,
 	u64 *v = c.pma;
 
 	sroce_pma_read(sdev, &c);
-	pc->port_xmit_data = cpu_to_be64(v[SROCE_PMA_XMIT_BYTES] / 4);
-	pc->port_rcv_data = cpu_to_be64(v[SROCE_PMA_RCV_BYTES] / 4);
+	pc->port_xmit_data = cpu_to_be64(v[SROCE_PMA_XMIT_WORDS]);
+	pc->port_rcv_data = cpu_to_be64(v[SROCE_PMA_RCV_WORDS]);
 	pc->port_xmit_packets = cpu_to_be64(v[SROCE_PMA_XMIT_PKTS]);
 	pc->port_rcv_packets = cpu_to_be64(v[SROCE_PMA_RCV_PKTS]);
 	/* summed per CPU at different times: never below zero */

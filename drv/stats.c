@@ -280,9 +280,9 @@ int sroce_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
 
 /*
  * A frame of UDP port 4791 for this device, counted before any check, as a
- * port counts what it receives: its IP length plus the Ethernet header,
- * the same length the sender counted (the IP layer or the fast path has
- * checked the IP header and pulled it).
+ * port counts what it receives: the words of its IP packet, as the sender
+ * counted them (the IP layer or the fast path has checked the IP header
+ * and pulled it).
  */
 void sroce_stat_rcv(struct sroce_stats __percpu *stats,
 		    const struct sk_buff *skb)
@@ -293,7 +293,7 @@ void sroce_stat_rcv(struct sroce_stats __percpu *stats,
 		len = sizeof(struct ipv6hdr) + ntohs(ipv6_hdr(skb)->payload_len);
 	else
 		len = ntohs(ip_hdr(skb)->tot_len);
-	this_cpu_add(stats->pma[SROCE_PMA_RCV_BYTES], ETH_HLEN + len);
+	this_cpu_add(stats->pma[SROCE_PMA_RCV_WORDS], DIV_ROUND_UP(len, 4));
 	this_cpu_inc(stats->pma[SROCE_PMA_RCV_PKTS]);
 	if (skb->pkt_type == PACKET_MULTICAST ||
 	    skb->pkt_type == PACKET_BROADCAST)

@@ -11,6 +11,8 @@
 #ifndef _SROCE_STATS_H
 #define _SROCE_STATS_H
 
+#include <linux/if_ether.h>
+#include <linux/math.h>
 #include <linux/percpu.h>
 #include <rdma/ib_verbs.h>
 
@@ -52,14 +54,15 @@ enum sroce_counter {
 
 /*
  * What the port's PMA answers (mad.c): frames this device handed to its
- * netdev (taken) and frames of UDP port 4791 it got from it, in bytes of
- * the Ethernet frame without FCS or VLAN tag (Documentation/counters.rst).
+ * netdev (taken) and frames of UDP port 4791 it got from it. Data in
+ * 4-byte words of the RoCEv2 packet, IP header to ICRC, a word begun
+ * counting whole (Documentation/counters.rst).
  */
 enum sroce_pma_counter {
-	SROCE_PMA_XMIT_BYTES,
+	SROCE_PMA_XMIT_WORDS,
 	SROCE_PMA_XMIT_PKTS,
 	SROCE_PMA_XMIT_MCAST,
-	SROCE_PMA_RCV_BYTES,
+	SROCE_PMA_RCV_WORDS,
 	SROCE_PMA_RCV_PKTS,
 	SROCE_PMA_RCV_MCAST,
 	SROCE_PMA_NUM
@@ -121,11 +124,12 @@ int sroce_counter_update_stats(struct rdma_counter *counter);
 	this_cpu_add((stats)->cnt[SROCE_CNT_##counter], (n))
 #define sroce_stat_inc(stats, counter) sroce_stat_add(stats, counter, 1)
 
-/* A frame of @len bytes (Ethernet header on) the netdev took. */
+/* A frame of @len bytes, Ethernet header included, the netdev took. */
 static inline void sroce_stat_xmit(struct sroce_stats __percpu *stats,
 				   unsigned int len, bool mcast)
 {
-	this_cpu_add(stats->pma[SROCE_PMA_XMIT_BYTES], len);
+	this_cpu_add(stats->pma[SROCE_PMA_XMIT_WORDS],
+		     DIV_ROUND_UP(len - ETH_HLEN, 4));
 	this_cpu_inc(stats->pma[SROCE_PMA_XMIT_PKTS]);
 	if (mcast)
 		this_cpu_inc(stats->pma[SROCE_PMA_XMIT_MCAST]);
