@@ -18,7 +18,9 @@
 #   adds the counters to the driver's count) move by as many, not twice;
 #   after the QPs are gone no counter is left and the totals still hold;
 # - manual mode (`rdma statistic qp bind ... lqpn N`): each QP its own
-#   counter, each counting only its own QP's bytes; clean afterwards.
+#   counter, each counting only its own QP's bytes; clean afterwards;
+# - no error counted in all that; then a raw frame with a bad ICRC is one
+#   port_rcv_error and one received packet (of 12 words).
 # SROCE_TEST_DRIVER=rxe runs the same against stock rdma_rxe.
 dir=$(dirname "$0")
 . "$dir/lib.sh"
@@ -38,7 +40,7 @@ multicast_rcv_packets"
 PMA_ERR="symbol_error port_rcv_errors port_xmit_discards link_downed"
 QP_CNTS="sent_pkts rcvd_pkts sent_bytes rcvd_bytes"
 
-NCASES=9
+NCASES=10
 ktap_plan $((NCASES + 1))
 
 no_devices() {
@@ -414,6 +416,49 @@ if [ -z "$bad" ]; then
 else
 	ktap_not_ok "lossless veth: symbol_error, port_rcv_errors, port_xmit_discards, link_downed at 0" \
 		"$bad"
+fi
+
+# --- 7. a received frame with a bad ICRC ------------------------------------
+# sent raw from veth0 to veth1 (not by sroce0): a receive error and a
+# received packet of sroce1, data counted, nothing delivered
+send_bad_icrc() {
+	python3 - "$VETH_A" "$(cat "/sys/class/net/$VETH_B/address")" \
+		"$(cat "/sys/class/net/$VETH_A/address")" "$IP_A" "$IP_B" <<'PY'
+import socket, struct, sys
+ifname, dmac, smac, sip, dip = sys.argv[1:6]
+mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+# RC SEND Only to QP 0x11, PSN 0, four bytes of payload, a wrong ICRC
+bth = struct.pack("!BBHII", 0x04, 0, 0xFFFF, 0x11, 0)
+roce = bth + b"abcd" + b"\xde\xad\xbe\xef"
+udp = struct.pack("!HHHH", 49152, 4791, 8 + len(roce), 0) + roce
+hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                  socket.inet_aton(sip), socket.inet_aton(dip))
+s = sum(struct.unpack("!10H", hdr))
+s = (s & 0xFFFF) + (s >> 16)
+s = (s & 0xFFFF) + (s >> 16)
+hdr = hdr[:10] + struct.pack("!H", ~s & 0xFFFF) + hdr[12:]
+eth = mac(dmac) + mac(smac) + b"\x08\x00"
+sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+sk.bind((ifname, 0))
+sk.send(eth + hdr + udp)
+PY
+}
+s0=$(pma_snap "$ROCE_DEV_B")
+ic0=$(hw_stat "$ROCE_DEV_B" rx_drop_bad_icrc)
+send_bad_icrc || ktap_info "could not send the raw frame"
+wait_for 5 test "$(pma "$ROCE_DEV_B" port_rcv_errors)" != 0
+s1=$(pma_snap "$ROCE_DEV_B")
+ic1=$(hw_stat "$ROCE_DEV_B" rx_drop_bad_icrc)
+er=$(delta "$s0" "$s1" "$ROCE_DEV_B" port_rcv_errors)
+rp=$(delta "$s0" "$s1" "$ROCE_DEV_B" port_rcv_packets)
+rd=$(delta "$s0" "$s1" "$ROCE_DEV_B" port_rcv_data)
+ktap_info "bad ICRC frame: $ROCE_DEV_B port_rcv_errors +$er port_rcv_packets +$rp port_rcv_data +$rd, rx_drop_bad_icrc $ic0 -> $ic1"
+# IP 20 + UDP 8 + BTH 12 + 4 + ICRC 4 = 48 bytes, 12 words
+if [ "$er" = 1 ] && [ "$rp" = 1 ] && [ "$rd" = 12 ] &&
+   [[ $ic0 =~ ^[0-9]+$ && $ic1 =~ ^[0-9]+$ ]] && [ "$((ic1 - ic0))" = 1 ]; then
+	ktap_ok "a bad-ICRC frame: one port_rcv_error, one received packet of 12 words"
+else
+	ktap_not_ok "a bad-ICRC frame: one port_rcv_error, one received packet of 12 words"
 fi
 
 roce_devs_down
