@@ -37,6 +37,7 @@
 #include "queue.h"
 #include "req.h"
 #include "resp.h"
+#include "stats.h"
 #include "table.h"
 #include "tx.h"
 
@@ -112,6 +113,8 @@ struct sroce_qp_params {
  * @req: the send side (req.h); @resp: the receive side (resp.h).
  * @err_work: moves the QP to the error state's flushes from contexts that
  *	cannot take the other side's lock (queued once per error).
+ * @stats: the QP's share of the port counters while bound to an rdma
+ *	counter (stats.h).
  */
 struct sroce_qp {
 	struct ib_qp ibqp;
@@ -128,6 +131,7 @@ struct sroce_qp {
 	struct sroce_req req;
 	struct sroce_resp resp;
 	struct work_struct err_work;
+	struct sroce_qp_stats stats;
 };
 
 static inline struct sroce_qp *to_sqp(struct ib_qp *ibqp)

@@ -556,6 +556,7 @@ static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
 		return -EFAULT;
 	}
 	sroce_stat_add(sdev->stats, SENT_BYTES, p.paylen);
+	sroce_stat_qp(&qp->stats, false, p.paylen);
 	/*
 	 * A full queue on the way out (the peer's backlog, behind a veth)
 	 * is back-pressure: the packet is sent again from process context

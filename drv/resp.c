@@ -39,6 +39,7 @@ void sroce_resp_ack(struct sroce_qp *qp, u8 syndrome, u32 psn)
 		sroce_tx_seal(&txb);
 		if ((syndrome & SROCE_AETH_TYPE_MASK) == SROCE_AETH_NAK)
 			sroce_stat_inc(sdev->stats, NAKS_SENT);
+		sroce_stat_qp(&qp->stats, false, 0);
 		err = sroce_tx_xmit(sdev, &txb);
 	}
 	if (!sroce_tx_is_refusal(err)) {

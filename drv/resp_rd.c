@@ -120,6 +120,7 @@ static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res)
 		}
 	}
 	sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
+	sroce_stat_qp(&qp->stats, false, paylen);
 	err = sroce_tx_xmit(sdev, &txb);
 out_put:
 	if (mr)
@@ -145,6 +146,7 @@ static int sroce_atomic_ack(struct sroce_qp *qp, u32 psn, u64 orig)
 	ack = txb.hdr + info->off_atm;
 	ack->orig = cpu_to_be64(orig);
 	sroce_tx_seal(&txb);
+	sroce_stat_qp(&qp->stats, false, 0);
 	return sroce_tx_xmit(sdev, &txb);
 }
 

@@ -144,6 +144,7 @@ static void sroce_rx_deliver(struct sroce_pkt *pkt, struct sroce_qp *qp)
 
 	sroce_stat_inc(sdev->stats, RCVD_PKTS);
 	sroce_stat_add(sdev->stats, RCVD_BYTES, pkt->paylen);
+	sroce_stat_qp(&qp->stats, true, pkt->paylen);
 	if (pkt->op->flags & SROCE_OPF_RESPONSE)
 		sroce_comp_rx(qp, pkt);
 	else
@@ -180,6 +181,7 @@ int sroce_rx(struct sk_buff *skb)
 	pkt.skb = skb;
 	pkt.sdev = sdev;
 	pkt.ipv6 = skb->protocol == htons(ETH_P_IPV6);
+	sroce_stat_rcv(sdev->stats, skb);
 
 	/*
 	 * One RoCE packet per datagram: the socket takes no GRO super-frames
@@ -345,6 +347,7 @@ rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
 
 	/* ours: from here on as if the UDP socket had handed it over */
 	__skb_pull(skb, l3);
+	sroce_stat_rcv(sdev->stats, skb);
 	cnt = sroce_rx_check(&pkt);
 	if (cnt || pkt.qpn != qp->ibqp.qp_num) {
 		this_cpu_inc(sdev->stats->cnt[cnt ?: SROCE_CNT_RX_DROP_BAD_HEADER]);

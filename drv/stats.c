@@ -3,7 +3,14 @@
  * sroce: per-device counters. Per-CPU so that the packet path counts
  * without shared cache lines; summed when `rdma statistic` asks.
  */
+#include <linux/idr.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/slab.h>
+#include <rdma/rdma_counter.h>
+
 #include "device.h"
+#include "qp.h"
 #include "stats.h"
 
 static const struct rdma_stat_desc sroce_counter_descs[] = {
@@ -64,10 +71,193 @@ struct rdma_hw_stats *sroce_alloc_hw_port_stats(struct ib_device *ibdev,
 					  RDMA_HW_STATS_DEFAULT_LIFESPAN);
 }
 
+/* The port counter each per-QP counter is a part of. */
+static const unsigned int sroce_qpc_port_index[SROCE_QPC_NUM] = {
+	[SROCE_QPC_SENT_PKTS] = SROCE_CNT_SENT_PKTS,
+	[SROCE_QPC_RCVD_PKTS] = SROCE_CNT_RCVD_PKTS,
+	[SROCE_QPC_SENT_BYTES] = SROCE_CNT_SENT_BYTES,
+	[SROCE_QPC_RCVD_BYTES] = SROCE_CNT_RCVD_BYTES,
+};
+
+/*
+ * Binding QPs to rdma counters (`rdma statistic qp`). A bound QP counts
+ * its packets itself (sroce_stat_qp()); the counter's value is what its
+ * QPs counted since they were bound, plus what QPs unbound from it had
+ * counted. ib_core shows a port's counter as the driver's value plus every
+ * counter's (running and released ones): the driver's port value is thus
+ * the device's count less what any QP counted while bound, as a hardware
+ * default counter would be.
+ *
+ * One mutex for all devices: binding is rare and never on the packet
+ * path. Counter ids come from one IDA, unique on every device.
+ */
+struct sroce_bcounter {
+	struct list_head link;
+	struct ib_device *ibdev;
+	u32 id;
+	u64 folded[SROCE_QPC_NUM];
+	struct list_head qps;
+};
+
+static DEFINE_MUTEX(sroce_counter_lock);
+static LIST_HEAD(sroce_counters);
+static DEFINE_IDA(sroce_counter_ida);
+
+static struct sroce_bcounter *sroce_counter_find(struct rdma_counter *counter)
+{
+	struct sroce_bcounter *c;
+
+	lockdep_assert_held(&sroce_counter_lock);
+	list_for_each_entry(c, &sroce_counters, link)
+		if (c->ibdev == counter->device && c->id == counter->id)
+			return c;
+	return NULL;
+}
+
+static u64 sroce_qpc_delta(struct sroce_qp_stats *qs, int i)
+{
+	return atomic64_read(&qs->cnt[i]) - qs->base[i];
+}
+
+int sroce_counter_bind_qp(struct rdma_counter *counter, struct ib_qp *ibqp)
+{
+	struct sroce_qp_stats *qs = &to_sqp(ibqp)->stats;
+	struct sroce_bcounter *c;
+	int i, id;
+
+	mutex_lock(&sroce_counter_lock);
+	if (qs->ctr) {
+		mutex_unlock(&sroce_counter_lock);
+		return -EBUSY;
+	}
+	if (!counter->id) {
+		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		id = c ? ida_alloc_min(&sroce_counter_ida, 1, GFP_KERNEL) :
+			 -ENOMEM;
+		if (id < 0) {
+			kfree(c);
+			mutex_unlock(&sroce_counter_lock);
+			return id;
+		}
+		c->ibdev = counter->device;
+		c->id = id;
+		INIT_LIST_HEAD(&c->qps);
+		list_add(&c->link, &sroce_counters);
+		counter->id = id;
+	} else {
+		c = sroce_counter_find(counter);
+		if (WARN_ON_ONCE(!c)) {
+			mutex_unlock(&sroce_counter_lock);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < SROCE_QPC_NUM; i++)
+		qs->base[i] = atomic64_read(&qs->cnt[i]);
+	list_add(&qs->link, &c->qps);
+	WRITE_ONCE(qs->ctr, c);
+	ibqp->counter = counter;
+	mutex_unlock(&sroce_counter_lock);
+	return 0;
+}
+
+int sroce_counter_unbind_qp(struct ib_qp *ibqp)
+{
+	struct sroce_stats __percpu *stats = to_sdev(ibqp->device)->stats;
+	struct sroce_qp_stats *qs = &to_sqp(ibqp)->stats;
+	struct sroce_bcounter *c;
+	int i;
+
+	mutex_lock(&sroce_counter_lock);
+	c = qs->ctr;
+	if (c) {
+		WRITE_ONCE(qs->ctr, NULL);
+		for (i = 0; i < SROCE_QPC_NUM; i++) {
+			u64 delta = sroce_qpc_delta(qs, i);
+
+			c->folded[i] += delta;
+			this_cpu_add(stats->qp_folded[i], delta);
+		}
+		list_del(&qs->link);
+	}
+	ibqp->counter = NULL;
+	mutex_unlock(&sroce_counter_lock);
+	return 0;
+}
+
+int sroce_counter_dealloc(struct rdma_counter *counter)
+{
+	struct sroce_bcounter *c;
+
+	mutex_lock(&sroce_counter_lock);
+	c = sroce_counter_find(counter);
+	if (c) {
+		/* ib_core unbinds every QP before the last reference goes */
+		WARN_ON_ONCE(!list_empty(&c->qps));
+		list_del(&c->link);
+		ida_free(&sroce_counter_ida, c->id);
+		kfree(c);
+	}
+	mutex_unlock(&sroce_counter_lock);
+	return 0;
+}
+
+struct rdma_hw_stats *sroce_counter_alloc_stats(struct rdma_counter *counter)
+{
+	/* the port's layout: ib_core adds a released counter into it */
+	return sroce_alloc_hw_port_stats(counter->device, counter->port);
+}
+
+int sroce_counter_update_stats(struct rdma_counter *counter)
+{
+	struct rdma_hw_stats *stats = counter->stats;
+	struct sroce_qp_stats *qs;
+	struct sroce_bcounter *c;
+	int i;
+
+	for (i = 0; i < stats->num_counters; i++)
+		stats->value[i] = 0;
+	mutex_lock(&sroce_counter_lock);
+	c = sroce_counter_find(counter);
+	for (i = 0; c && i < SROCE_QPC_NUM; i++) {
+		u64 v = c->folded[i];
+
+		list_for_each_entry(qs, &c->qps, link)
+			v += sroce_qpc_delta(qs, i);
+		stats->value[sroce_qpc_port_index[i]] = v;
+	}
+	mutex_unlock(&sroce_counter_lock);
+	return 0;
+}
+
+/* What QPs of @ibdev counted while bound: @out[SROCE_QPC_NUM]. */
+static void sroce_counted_bound(struct ib_device *ibdev, u64 *out)
+{
+	struct sroce_dev *sdev = to_sdev(ibdev);
+	struct sroce_qp_stats *qs;
+	struct sroce_bcounter *c;
+	int cpu, i;
+
+	mutex_lock(&sroce_counter_lock);
+	for (i = 0; i < SROCE_QPC_NUM; i++) {
+		out[i] = 0;
+		for_each_possible_cpu(cpu)
+			out[i] += per_cpu_ptr(sdev->stats, cpu)->qp_folded[i];
+	}
+	list_for_each_entry(c, &sroce_counters, link) {
+		if (c->ibdev != ibdev)
+			continue;
+		list_for_each_entry(qs, &c->qps, link)
+			for (i = 0; i < SROCE_QPC_NUM; i++)
+				out[i] += sroce_qpc_delta(qs, i);
+	}
+	mutex_unlock(&sroce_counter_lock);
+}
+
 int sroce_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
 		       u32 port, int index)
 {
 	struct sroce_dev *sdev = to_sdev(ibdev);
+	u64 bound[SROCE_QPC_NUM];
 	int cpu, i;
 
 	for (i = 0; i < SROCE_NUM_COUNTERS; i++)
@@ -78,5 +268,34 @@ int sroce_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
 		for (i = 0; i < SROCE_NUM_COUNTERS; i++)
 			stats->value[i] += READ_ONCE(s->cnt[i]);
 	}
+	sroce_counted_bound(ibdev, bound);
+	for (i = 0; i < SROCE_QPC_NUM; i++) {
+		u64 *v = &stats->value[sroce_qpc_port_index[i]];
+
+		/* a bound QP's count may run ahead of the device's, briefly */
+		*v -= min(*v, bound[i]);
+	}
 	return SROCE_NUM_COUNTERS;
+}
+
+/*
+ * A frame of UDP port 4791 for this device, counted before any check, as a
+ * port counts what it receives: the words of its IP packet, as the sender
+ * counted them (the IP layer or the fast path has checked the IP header
+ * and pulled it).
+ */
+void sroce_stat_rcv(struct sroce_stats __percpu *stats,
+		    const struct sk_buff *skb)
+{
+	unsigned int len;
+
+	if (skb->protocol == htons(ETH_P_IPV6))
+		len = sizeof(struct ipv6hdr) + ntohs(ipv6_hdr(skb)->payload_len);
+	else
+		len = ntohs(ip_hdr(skb)->tot_len);
+	this_cpu_add(stats->pma[SROCE_PMA_RCV_WORDS], DIV_ROUND_UP(len, 4));
+	this_cpu_inc(stats->pma[SROCE_PMA_RCV_PKTS]);
+	if (skb->pkt_type == PACKET_MULTICAST ||
+	    skb->pkt_type == PACKET_BROADCAST)
+		this_cpu_inc(stats->pma[SROCE_PMA_RCV_MCAST]);
 }

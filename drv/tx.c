@@ -363,6 +363,7 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 	bool ipv6 = ip_hdr(skb)->version == 6;
 	struct ethhdr *eth;
 	u32 crc = txb->crc;
+	unsigned int len;
 	int err;
 
 	if (txb->zcopy) {
@@ -412,12 +413,18 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 		sroce_stat_inc(sdev->stats, TX_DROP);
 		return 0;
 	}
-	if (unlikely(ether_addr_equal(txb->dmac, ndev->dev_addr)))
-		return sroce_tx_loopback(sdev, skb);
+	len = skb->len;
+	if (unlikely(ether_addr_equal(txb->dmac, ndev->dev_addr))) {
+		err = sroce_tx_loopback(sdev, skb);
+		if (!err)
+			sroce_stat_xmit(sdev->stats, len, false);
+		return err;
+	}
 	err = dev_queue_xmit(skb);
 	if (unlikely(err != NET_XMIT_SUCCESS && err != NET_XMIT_CN)) {
 		sroce_stat_inc(sdev->stats, TX_DROP);
 		return -EAGAIN;
 	}
+	sroce_stat_xmit(sdev->stats, len, is_multicast_ether_addr(txb->dmac));
 	return 0;
 }
