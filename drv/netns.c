@@ -48,25 +48,26 @@ static struct sroce_net *sroce_net(struct net *net)
 }
 
 /*
- * rdma_rxe seen loading, or (loaded before sroce) holding the port of the
- * initial namespace, where it opens its sockets at load.
+ * rdma_rxe holding the port of the initial namespace, where it opens its
+ * sockets at load (named by its receive hook), or seen loading.
  */
 static bool sroce_rxe_present(const char *who)
 {
 	void *hook;
 
 	lockdep_assert_held(&sroce_net_lock);
+	hook = sroce_udp_foreign_hook(&init_net);
+	if (hook) {
+		pr_warn("sroce: %s: UDP port %d of the initial network namespace is held by a kernel socket whose receive hook is %ps: rdma_rxe? It registers devices under sroce's driver id and takes every such device for its own, so sroce adds none, in any namespace, beside it; unload rdma_rxe first\n",
+			who, SROCE_UDP_PORT, hook);
+		return true;
+	}
 	if (sroce_rxe_live) {
-		pr_warn("sroce: %s: rdma_rxe is loaded; sroce and rdma_rxe register devices under one driver id and rdma_rxe takes every such device for its own: unload rdma_rxe to add sroce devices\n",
+		pr_warn("sroce: %s: rdma_rxe is loaded; it registers devices under sroce's driver id and takes every such device for its own, so sroce adds none, in any namespace, beside it; unload rdma_rxe first\n",
 			who);
 		return true;
 	}
-	hook = sroce_udp_foreign_hook(&init_net);
-	if (!hook)
-		return false;
-	pr_warn("sroce: %s: UDP port %d of the initial network namespace is held by a kernel socket whose receive hook is %ps (rdma_rxe?); sroce adds no device, in any namespace, beside it\n",
-		who, SROCE_UDP_PORT, hook);
-	return true;
+	return false;
 }
 
 /**
