@@ -44,7 +44,7 @@ IP6_B1=2001:db8:11::2
 RUN_TIMEOUT=60
 PORT=19300
 LOG=/tmp/netns
-PLAN=70
+PLAN=71
 BG_PIDS=
 
 ktap_plan "$PLAN"

@@ -22,7 +22,7 @@ dir=$(cd "$(dirname "$0")" && pwd)
 NS=sroce_rxens
 LOG=/tmp/rxe_conflict
 PORT=19400
-PLAN=24
+PLAN=25
 
 ktap_plan "$PLAN"
 sroce_reset
