@@ -111,9 +111,11 @@ void sroce_net_put(struct net *net)
 	struct sroce_net *sn = sroce_net(net);
 
 	mutex_lock(&sroce_net_lock);
-	if (!WARN_ON(!sn->ndevs) && !--sn->ndevs)
-		sroce_udp_close(&sn->socks);
-	sroce_ndevs--;
+	if (!WARN_ON(!sn->ndevs)) {
+		if (!--sn->ndevs)
+			sroce_udp_close(&sn->socks);
+		sroce_ndevs--;
+	}
 	mutex_unlock(&sroce_net_lock);
 }
 
