@@ -20,6 +20,7 @@
 #include "rx.h"
 #include "qp.h"
 #include "mr.h"
+#include "netns.h"
 #include "stats.h"
 #include "verbs.h"
 
@@ -40,10 +41,6 @@ static struct sroce_dev *sroce_dev_by_ndev(struct net_device *ndev)
 
 static int sroce_check_netdev(struct net_device *ndev)
 {
-	if (!net_eq(dev_net(ndev), &init_net)) {
-		netdev_warn(ndev, "sroce: only netdevs of the initial network namespace are supported\n");
-		return -EOPNOTSUPP;
-	}
 	if (ndev->type != ARPHRD_ETHER || ndev->addr_len != ETH_ALEN) {
 		netdev_warn(ndev, "sroce: not an Ethernet device\n");
 		return -EINVAL;
@@ -91,6 +88,7 @@ static void sroce_rx_handler_detach(struct sroce_dev *sdev)
 int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 {
 	struct sroce_dev *sdev, *other;
+	struct net *net;
 	int err;
 
 	err = sroce_check_netdev(ndev);
@@ -109,6 +107,13 @@ int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 	if (err)
 		goto err_dealloc_device;
 
+	/* the sockets of the netdev's namespace; dealloc gives them back */
+	net = dev_net(ndev);
+	err = sroce_net_get(net, ibdev_name);
+	if (err)
+		goto err_dealloc_device;
+	sdev->net = net;
+
 	mutex_lock(&sroce_devices_lock);
 	other = sroce_dev_by_ndev(ndev);
 	if (other) {
@@ -123,6 +128,15 @@ int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 	mutex_unlock(&sroce_devices_lock);
 
 	sroce_rx_handler_attach(sdev, ibdev_name);
+
+	/*
+	 * Exclusive mode (`rdma system set netns exclusive`): the device
+	 * belongs to the namespace it is added in, as core's own move would
+	 * make it (rdma_dev_change_netns(): no reference on the net either,
+	 * core moves a dying namespace's devices back to init_net).
+	 */
+	if (!rdma_dev_access_netns(&sdev->ibdev, net))
+		write_pnet(&sdev->ibdev.coredev.rdma_net, net);
 
 	err = ib_register_device(&sdev->ibdev, ibdev_name, NULL);
 	if (err) {
@@ -165,6 +179,8 @@ void sroce_dev_dealloc(struct ib_device *ibdev)
 	sroce_keys_fini(sdev);
 	sroce_table_fini(&sdev->srq_table);
 	sroce_qp_dev_fini(sdev);
+	if (sdev->net)
+		sroce_net_put(sdev->net);
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
 }
 
@@ -241,15 +257,55 @@ void sroce_port_update(struct sroce_dev *sdev)
 }
 
 /*
- * Module unload: unregister every device still present. sroce registers as
- * RDMA_DRIVER_RXE for the rxe user ABI; the only other driver with that id,
- * rdma_rxe, cannot be loaded while sroce holds UDP port 4791 (and sroce does
- * not load while rxe holds it), and the sockets are closed only after this
- * returns, so every device this finds is ours. ib_unregister_driver() also
- * fences against unregistrations queued by the netdev notifier.
+ * Unregisters every sroce device counted in @net, or all of them for NULL;
+ * only sroce's: rdma_rxe registers under the same driver id, so
+ * ib_unregister_driver() would take its devices too. Each device is held
+ * (get_device()) while ib_unregister_device() runs, outside our lock
+ * (dealloc_driver takes it); that call waits for an unregistration already
+ * under way, the notifier's queued ones included, and returns once the
+ * device is unregistered and dealloc_driver has taken it off the list.
+ * Process context; no newlink runs for @net (it is dying, or sroce's link
+ * type is gone).
  */
+static void sroce_unregister_devices(struct net *net)
+{
+	struct sroce_dev *sdev, *cur;
+	bool stuck;
+
+	for (;;) {
+		sdev = NULL;
+		mutex_lock(&sroce_devices_lock);
+		list_for_each_entry(cur, &sroce_devices, list) {
+			if (!net || cur->net == net) {
+				sdev = cur;
+				get_device(&sdev->ibdev.dev);
+				break;
+			}
+		}
+		mutex_unlock(&sroce_devices_lock);
+		if (!sdev)
+			return;
+
+		ib_unregister_device(&sdev->ibdev);
+
+		mutex_lock(&sroce_devices_lock);
+		stuck = !list_empty(&sdev->list);
+		mutex_unlock(&sroce_devices_lock);
+		put_device(&sdev->ibdev.dev);
+		/* not registered, not unregistering: nothing would take it */
+		if (WARN_ON(stuck))
+			return;
+	}
+}
+
+/* Module unload: every device goes. */
 void sroce_unregister_all(void)
 {
-	ib_unregister_driver(RDMA_DRIVER_RXE);
-	WARN_ON(!list_empty(&sroce_devices));
+	sroce_unregister_devices(NULL);
+}
+
+/* @net is dying: the devices counted in it go (netns.h). */
+void sroce_unregister_net(struct net *net)
+{
+	sroce_unregister_devices(net);
 }

@@ -9,6 +9,8 @@
  *  - sroce_dev_dealloc(): ib_core, as ops.dealloc_driver, once the device is
  *    unregistered or when a registration fails (process context).
  *  - sroce_port_state(): verbs (process context) and the notifier.
+ *  - sroce_unregister_all(): module unload; sroce_unregister_net(): the
+ *    pernet exit of a dying namespace (netns.c). Process context.
  */
 #ifndef _SROCE_DEVICE_H
 #define _SROCE_DEVICE_H
@@ -52,6 +54,9 @@
  * @num_mw: MWs allocated, at most SROCE_MAX_MW.
  * @ahs: user AH number -> AH, for the UD packet path (ah.h).
  * @num_ah: AHs allocated, kernel ones included, at most SROCE_MAX_AH.
+ * @net: the namespace whose RoCEv2 sockets this device took (its netdev's
+ *	at newlink; netns.h), NULL until then; given back in dealloc_driver.
+ *	No reference: the namespace's pernet exit unregisters the device first.
  * @rx_handler: sroce_rx_handler() is the netdev's rx handler, from before
  *	ib_register_device() (newlink) to the start of dealloc_driver, or to
  *	newlink's unwind of a failed registration; written under RTNL.
@@ -76,21 +81,33 @@ struct sroce_dev {
 	atomic_t num_mw;
 	struct sroce_table ahs;
 	atomic_t num_ah;
+	struct net *net;
 	bool rx_handler;
 };
+
+void sroce_dev_dealloc(struct ib_device *ibdev);
 
 static inline struct sroce_dev *to_sdev(struct ib_device *ibdev)
 {
 	return container_of(ibdev, struct sroce_dev, ibdev);
 }
 
+/*
+ * Whether @ibdev is sroce's: rdma_rxe's devices have the same driver id,
+ * so a lookup by driver id may find one of them.
+ */
+static inline bool sroce_is_sdev(const struct ib_device *ibdev)
+{
+	return ibdev->ops.dealloc_driver == sroce_dev_dealloc;
+}
+
 int sroce_newlink(const char *ibdev_name, struct net_device *ndev);
-void sroce_dev_dealloc(struct ib_device *ibdev);
 struct sroce_dev *sroce_dev_find_get(struct net_device *ndev);
 void sroce_dev_put(struct sroce_dev *sdev);
 enum ib_port_state sroce_port_state(struct sroce_dev *sdev);
 enum ib_mtu sroce_active_mtu(struct sroce_dev *sdev);
 void sroce_port_update(struct sroce_dev *sdev);
 void sroce_unregister_all(void);
+void sroce_unregister_net(struct net *net);
 
 #endif /* _SROCE_DEVICE_H */

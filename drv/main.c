@@ -2,11 +2,12 @@
 /*
  * sroce: a software RoCEv2 RDMA driver.
  *
- * Load order: sockets first (they decide whether sroce may load at all),
- * then the netdev notifier, then the link type that lets users create
- * devices. Unload runs the same steps backwards, with every device
- * unregistered before the notifier goes, so that the notifier's unregister
- * replay finds nothing of ours.
+ * Load order: the per-namespace state (no socket yet: a namespace gets
+ * its RoCEv2 sockets with its first device, netns.h), then the netdev
+ * notifier, then the link type that lets users create devices. Unload runs
+ * the same steps backwards, with every device unregistered before the
+ * notifier goes, so that the notifier's unregister replay finds nothing of
+ * ours, and before the per-namespace state, so that every socket is closed.
  */
 #include <linux/module.h>
 #include <rdma/rdma_netlink.h>
@@ -15,6 +16,7 @@
 #include "debugfs.h"
 #include "device.h"
 #include "netdev.h"
+#include "netns.h"
 #include "udp.h"
 #include "wire.h"
 
@@ -31,23 +33,24 @@ static int __init sroce_init(void)
 	if (err)
 		return err;
 
-	/* the packet path reads the table as soon as the socket is open */
+	/* the packet path reads the table as soon as a socket is open */
 	sroce_opcode_init();
-	err = sroce_udp_init();
+	err = sroce_netns_init();
 	if (err)
 		return err;
 
 	err = sroce_netdev_init();
 	if (err)
-		goto err_close_udp;
+		goto err_netns_exit;
 
 	rdma_link_register(&sroce_link_ops);
 	sroce_debugfs_init();
-	pr_info("sroce: loaded; RoCEv2 on UDP port %d\n", SROCE_UDP_PORT);
+	pr_info("sroce: loaded; RoCEv2 on UDP port %d of each namespace with a device\n",
+		SROCE_UDP_PORT);
 	return 0;
 
-err_close_udp:
-	sroce_udp_exit();
+err_netns_exit:
+	sroce_netns_exit();
 	return err;
 }
 
@@ -57,7 +60,7 @@ static void __exit sroce_exit(void)
 	rdma_link_unregister(&sroce_link_ops);
 	sroce_unregister_all();
 	sroce_netdev_exit();
-	sroce_udp_exit();
+	sroce_netns_exit();
 	pr_info("sroce: unloaded\n");
 }
 

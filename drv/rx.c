@@ -26,13 +26,17 @@ static struct sroce_dev *sroce_rx_dev(struct net_device *ndev)
 	struct ib_device *ibdev;
 
 	/*
-	 * Only sroce registers RDMA_DRIVER_RXE devices while sroce is
-	 * loaded (rdma_rxe cannot load beside it): any match is ours.
+	 * rdma_rxe registers under the same driver id; it never has devices
+	 * while sroce has (netns.h), but a match is checked all the same.
 	 */
 	ibdev = ib_device_get_by_netdev(ndev, RDMA_DRIVER_RXE);
 	if (!ibdev && is_vlan_dev(ndev))
 		ibdev = ib_device_get_by_netdev(vlan_dev_real_dev(ndev),
 						RDMA_DRIVER_RXE);
+	if (ibdev && !sroce_is_sdev(ibdev)) {
+		ib_device_put(ibdev);
+		ibdev = NULL;
+	}
 	return ibdev ? to_sdev(ibdev) : NULL;
 }
 
