@@ -4,9 +4,12 @@
  * and delivery of a multicast packet to every QP of its group.
  * Contexts, locking and references: mcast.h.
  */
+#include <linux/etherdevice.h>
 #include <linux/hashtable.h>
 #include <linux/igmp.h>
 #include <linux/inetdevice.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/jhash.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -112,23 +115,25 @@ static int sroce_mcast_ip_join(struct net_device *ndev,
 {
 	const struct in6_addr *addr = (const struct in6_addr *)gid->raw;
 	struct in_device *in_dev;
-	__be32 addr4;
+	int err = 0;
 
-	if (!ipv6_addr_v4mapped(addr))
-		return join ? ipv6_dev_mc_inc(ndev, addr) :
-			      ipv6_dev_mc_dec(ndev, addr);
-
-	addr4 = addr->s6_addr32[3];
+	/* both families' lists of groups of a netdev change under RTNL */
 	rtnl_lock();
-	in_dev = __in_dev_get_rtnl(ndev);
-	if (in_dev) {
-		if (join)
-			ip_mc_inc_group(in_dev, addr4);
-		else
-			ip_mc_dec_group(in_dev, addr4);
+	if (!ipv6_addr_v4mapped(addr)) {
+		err = join ? ipv6_dev_mc_inc(ndev, addr) :
+			     ipv6_dev_mc_dec(ndev, addr);
+		goto out_unlock;
 	}
+	in_dev = __in_dev_get_rtnl(ndev);
+	if (!in_dev)
+		err = -ENODEV;
+	else if (join)
+		ip_mc_inc_group(in_dev, addr->s6_addr32[3]);
+	else
+		ip_mc_dec_group(in_dev, addr->s6_addr32[3]);
+out_unlock:
 	rtnl_unlock();
-	return in_dev ? 0 : -ENODEV;
+	return err;
 }
 
 static struct sroce_mcast_members *sroce_mcast_members_alloc(unsigned int n)
@@ -351,4 +356,50 @@ void sroce_mcast_rx(struct sroce_pkt *pkt)
 drop:
 	this_cpu_inc(sdev->stats->cnt[cnt]);
 	kfree_skb(pkt->skb);
+}
+
+/**
+ * sroce_mcast_loopback() - our own QPs' copy of a multicast frame we send
+ * @sdev: the sending device.
+ * @skb: the frame, complete from the Ethernet header on, about to go to
+ *	the netdev; not consumed.
+ *
+ * A frame handed to dev_queue_xmit() never comes back to its own netdev's
+ * receive path (the IP stack's multicast loop is for what it routes), yet
+ * an HCA delivers a multicast it sends to its own QPs attached to the group
+ * too, the sender's included, and rdma_cm users (two IDs of one device in
+ * one group) rely on it. When this device has the group, a clone of the
+ * frame is received on the netdev through netif_rx(), later, from the
+ * backlog softirq, as sroce_tx_loopback() does for unicast: the rx handler
+ * recognises our source MAC and hands it to sroce_rx(). Any context.
+ */
+void sroce_mcast_loopback(struct sroce_dev *sdev, struct sk_buff *skb)
+{
+	union ib_gid dgid;
+	struct sk_buff *copy;
+	bool member;
+
+	if (ip_hdr(skb)->version == 6)
+		memcpy(dgid.raw, &ipv6_hdr(skb)->daddr, sizeof(dgid.raw));
+	else
+		ipv6_addr_set_v4mapped(ip_hdr(skb)->daddr,
+				       (struct in6_addr *)dgid.raw);
+	rcu_read_lock();
+	member = sroce_mcast_find(sdev, &dgid);
+	rcu_read_unlock();
+	if (!member)
+		return;
+
+	copy = skb_clone(skb, GFP_ATOMIC);
+	if (!copy) {
+		sroce_stat_inc(sdev->stats, TX_DROP);
+		return;
+	}
+	copy->protocol = eth_type_trans(copy, sdev->ndev);
+	/* a frame of ours for us: the rx handler takes PACKET_HOST only */
+	copy->pkt_type = PACKET_HOST;
+	if (copy->ip_summed == CHECKSUM_PARTIAL)
+		copy->ip_summed = CHECKSUM_UNNECESSARY;
+	if (netif_rx(copy) != NET_RX_SUCCESS)
+		sroce_stat_inc(sdev->stats, TX_DROP);
 }

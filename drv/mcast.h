@@ -12,6 +12,8 @@
  *    attachments be destroyed, so normally nothing).
  *  - sroce_mcast_rx(): sroce_rx(), softirq under RCU, for a checked packet
  *    to the multicast QPN.
+ *  - sroce_mcast_loopback(): the transmit path (drv/tx.c), any context, for
+ *    a frame to a multicast MAC just before it goes to the netdev.
  *
  * Locking and references: every group of every device is in one hash
  * table, keyed by device and GID; sroce_mcast_lock (a mutex, mcast.c)
@@ -25,6 +27,7 @@
 #ifndef _SROCE_MCAST_H
 #define _SROCE_MCAST_H
 
+#include <linux/skbuff.h>
 #include <rdma/ib_verbs.h>
 
 /* Device limits (sroce_query_device() reports them). */
@@ -33,6 +36,7 @@
 #define SROCE_MAX_TOTAL_MCAST_QP_ATTACH	(SROCE_MAX_MCAST_GRP * \
 					 SROCE_MAX_MCAST_QP_ATTACH)
 
+struct sroce_dev;
 struct sroce_pkt;
 struct sroce_qp;
 
@@ -40,5 +44,6 @@ int sroce_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
 int sroce_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
 void sroce_mcast_qp_destroy(struct sroce_qp *qp);
 void sroce_mcast_rx(struct sroce_pkt *pkt);
+void sroce_mcast_loopback(struct sroce_dev *sdev, struct sk_buff *skb);
 
 #endif /* _SROCE_MCAST_H */
