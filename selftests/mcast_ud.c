@@ -120,6 +120,10 @@ static int add_qp(struct end *e, uint32_t qkey)
 
 static void drop_qps(struct end *e)
 {
+	struct ibv_wc wc;
+
+	while (ibv_poll_cq(e->cq, 1, &wc) > 0)
+		;
 	while (e->nqp > 0)
 		ibv_destroy_qp(e->qp[--e->nqp]);
 }
@@ -140,6 +144,73 @@ static void make_gid(int fam, const char *addr, union ibv_gid *gid)
 static bool joined(const char *ndev, const char *addr)
 {
 	return !sh("ip maddr show dev %s | grep -qw '%s'", ndev, addr);
+}
+
+/* Is this received slot message @tag from the group, intact? */
+static bool slot_ok(const char *s, int fam, const union ibv_gid *mgid,
+		    uint32_t tag, uint32_t *seq)
+{
+	const char *pay = s + 40;
+	uint32_t hdr[2];
+	int j;
+
+	if (fam == 4 ? memcmp(s + 36, mgid->raw + 12, 4) :
+		       memcmp(s + 24, mgid->raw, 16))
+		return false;
+	memcpy(hdr, pay, sizeof(hdr));
+	if (hdr[0] != tag)
+		return false;
+	for (j = sizeof(hdr); j < PAYLOAD; j++)
+		if (pay[j] != (char)(hdr[1] * 7 + j))
+			return false;
+	*seq = hdr[1];
+	return true;
+}
+
+/* The group and tag of the phase under way, for take_wc(). */
+static int cur_fam;
+static union ibv_gid cur_mgid;
+static uint32_t cur_tag;
+
+/*
+ * One completion of @e: a receive is counted for its QP as good (this
+ * phase's message, intact) or bad, and its slot posted again.
+ */
+static void take_wc(struct end *e, const struct ibv_wc *wc)
+{
+	int q = wc->wr_id >> 32, s = wc->wr_id & 0xffffffff;
+	uint32_t seq;
+
+	if (wc->status == IBV_WC_SUCCESS && wc->opcode == IBV_WC_RECV &&
+	    wc->byte_len == SLOT && (wc->wc_flags & IBV_WC_GRH) &&
+	    slot_ok(slot(e, q, s), cur_fam, &cur_mgid, cur_tag, &seq))
+		e->got[q]++;
+	else
+		e->bad[q]++;
+	if (wc->status == IBV_WC_SUCCESS && wc->opcode == IBV_WC_RECV)
+		post_recv(e, q, s);
+}
+
+/* Starts a phase: counts zeroed, completions of earlier phases dropped. */
+static void phase(int fam, const union ibv_gid *mgid, uint32_t tag)
+{
+	struct end *e[] = { &A, &B };
+	struct ibv_wc wc;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		while (ibv_poll_cq(e[i]->cq, 1, &wc) > 0)
+			if (wc.status == IBV_WC_SUCCESS &&
+			    wc.opcode == IBV_WC_RECV)
+				post_recv(e[i], wc.wr_id >> 32,
+					  wc.wr_id & 0xffffffff);
+	cur_fam = fam;
+	cur_mgid = *mgid;
+	cur_tag = tag;
+	memset(A.got, 0, sizeof(A.got));
+	memset(A.bad, 0, sizeof(A.bad));
+	memset(B.got, 0, sizeof(B.got));
+	memset(B.bad, 0, sizeof(B.bad));
 }
 
 /* @n messages from QP @q of @e to the group, tagged @tag, all completed. */
@@ -186,9 +257,7 @@ static int send_group(struct end *e, int q, int fam, const union ibv_gid *mgid,
 				done++;
 				break;
 			} else if (k) {
-				/* a receive on the sender's CQ: none expected */
-				e->bad[wc.wr_id >> 32]++;
-				post_recv(e, wc.wr_id >> 32, wc.wr_id & 0xffffffff);
+				take_wc(e, &wc);
 			}
 		}
 	}
@@ -198,67 +267,23 @@ static int send_group(struct end *e, int q, int fam, const union ibv_gid *mgid,
 	return done == n ? 0 : -1;
 }
 
-/* Is this received slot message @tag from the group, intact? */
-static bool slot_ok(const char *s, int fam, const union ibv_gid *mgid,
-		    uint32_t tag, uint32_t *seq)
-{
-	const char *pay = s + 40;
-	uint32_t hdr[2];
-	int j;
-
-	if (fam == 4 ? memcmp(s + 36, mgid->raw + 12, 4) :
-		       memcmp(s + 24, mgid->raw, 16))
-		return false;
-	memcpy(hdr, pay, sizeof(hdr));
-	if (hdr[0] != tag)
-		return false;
-	for (j = sizeof(hdr); j < PAYLOAD; j++)
-		if (pay[j] != (char)(hdr[1] * 7 + j))
-			return false;
-	*seq = hdr[1];
-	return true;
-}
-
-static void reset_counts(void)
-{
-	memset(A.got, 0, sizeof(A.got));
-	memset(A.bad, 0, sizeof(A.bad));
-	memset(B.got, 0, sizeof(B.got));
-	memset(B.bad, 0, sizeof(B.bad));
-}
-
 /*
- * Polls @e's CQ until @ms pass without a completion, counting per QP (on
- * top of what reset_counts() left); each receive is posted again. Returns
- * how many completions came.
+ * Polls @e's CQ until @ms pass without a completion, each one through
+ * take_wc(). Returns how many came.
  */
-static int collect(struct end *e, int fam, const union ibv_gid *mgid,
-		   uint32_t tag, long ms)
+static int collect(struct end *e, long ms)
 {
 	long end = now_ms() + ms;
 	struct ibv_wc wc;
 	int n = 0;
 
 	while (now_ms() < end) {
-		int k = ibv_poll_cq(e->cq, 1, &wc);
-		int q, s;
-		uint32_t seq;
-
-		if (k <= 0) {
+		if (ibv_poll_cq(e->cq, 1, &wc) <= 0) {
 			poll(NULL, 0, 5);
 			continue;
 		}
 		n++;
-		q = wc.wr_id >> 32;
-		s = wc.wr_id & 0xffffffff;
-		if (wc.status == IBV_WC_SUCCESS && wc.opcode == IBV_WC_RECV &&
-		    wc.byte_len == SLOT && (wc.wc_flags & IBV_WC_GRH) &&
-		    slot_ok(slot(e, q, s), fam, mgid, tag, &seq))
-			e->got[q]++;
-		else
-			e->bad[q]++;
-		if (wc.opcode == IBV_WC_RECV)
-			post_recv(e, q, s);
+		take_wc(e, &wc);
 		end = now_ms() + ms;
 	}
 	return n;
@@ -316,10 +341,10 @@ static void test_family(int fam, const char *group)
 		    fam, dev_b, dev_a, group, nd_a, nd_b);
 
 	/* 2: A sends: each of B's QPs gets every message once */
-	reset_counts();
+	phase(fam, &mgid, 1);
 	rc = send_group(&A, sa, fam, &mgid, QKEY, 1, MSGS);
-	collect(&B, fam, &mgid, 1, QUIET_MS);
-	collect(&A, fam, &mgid, 1, QUIET_MS);
+	collect(&B, QUIET_MS);
+	collect(&A, QUIET_MS);
 	ok = counts_are(&B, b, NB, MSGS, "A sends");
 	ktap_result(!rc && ok,
 		    "IPv%d: %d messages from %s: each of %d QPs of %s got all %d, intact, the group as destination",
@@ -333,10 +358,10 @@ static void test_family(int fam, const char *group)
 		    fam);
 
 	/* 5: B sends: A's attached QP gets them (two devices in one group) */
-	reset_counts();
+	phase(fam, &mgid, 2);
 	rc = send_group(&B, sb, fam, &mgid, QKEY, 2, MSGS);
-	collect(&A, fam, &mgid, 2, QUIET_MS);
-	collect(&B, fam, &mgid, 2, QUIET_MS);
+	collect(&A, QUIET_MS);
+	collect(&B, QUIET_MS);
 	ok = counts_are(&A, &a0, 1, MSGS, "B sends");
 	ok &= counts_are(&B, b, NB, 0, "sender's device");
 	ktap_result(!rc && ok,
@@ -345,9 +370,9 @@ static void test_family(int fam, const char *group)
 
 	/* 6: detach one QP: it gets nothing more, the others all */
 	rc = ibv_detach_mcast(B.qp[b[0]], &mgid, 0);
-	reset_counts();
+	phase(fam, &mgid, 3);
 	rc |= send_group(&A, sa, fam, &mgid, QKEY, 3, MSGS);
-	collect(&B, fam, &mgid, 3, QUIET_MS);
+	collect(&B, QUIET_MS);
 	ok = counts_are(&B, b, 1, 0, "detached") &&
 	     counts_are(&B, b + 1, NB - 1, MSGS, "still attached");
 	ktap_result(!rc && ok,
@@ -371,9 +396,9 @@ static void test_family(int fam, const char *group)
 		    fam, nd_b, nd_a);
 
 	/* 9: nothing reaches B's QPs now; A's last detach leaves too */
-	reset_counts();
+	phase(fam, &mgid, 4);
 	rc = send_group(&A, sa, fam, &mgid, QKEY, 4, MSGS / 2);
-	collect(&B, fam, &mgid, 4, QUIET_MS);
+	collect(&B, QUIET_MS);
 	ok = counts_are(&B, b, NB, 0, "all detached");
 	rc |= ibv_detach_mcast(A.qp[a0], &mgid, 0);
 	ktap_result(!rc && ok && !joined(nd_a, group),
