@@ -53,11 +53,11 @@ relay_ktap() {
 mckey_pair() {
 	local group=$2 rx_bind=$3 tx_bind=$4 rx tx
 
-	timeout 40 mckey -m "$group" -b "$rx_bind" -c "$MCKEY_QPS" \
+	timeout 40 stdbuf -oL mckey -m "$group" -b "$rx_bind" -c "$MCKEY_QPS" \
 		-C "$MCKEY_MSGS" >"$tmp/rx.log" 2>&1 &
 	rx=$!
 	# the receiver's QPs are attached once each has its join event
-	wait_for 15 sh -c "[ \$(grep -c 'joined dgid' '$tmp/rx.log') -ge $MCKEY_QPS ] || ! kill -0 $rx"
+	wait_for 15 sh -c "[ \$(grep -c 'joined dgid' '$tmp/rx.log') -ge $MCKEY_QPS ] || ! kill -0 $rx 2>/dev/null"
 	if [ "$(grep -c 'joined dgid' "$tmp/rx.log")" -lt "$MCKEY_QPS" ]; then
 		kill "$rx" 2>/dev/null
 		wait "$rx"
@@ -70,7 +70,7 @@ mckey_pair() {
 		wait "$rx"
 		return 1
 	fi
-	timeout 30 mckey -m "$group" -b "$tx_bind" -s -C "$MCKEY_MSGS" \
+	timeout 30 stdbuf -oL mckey -m "$group" -b "$tx_bind" -s -C "$MCKEY_MSGS" \
 		>"$tmp/tx.log" 2>&1
 	tx=$?
 	wait "$rx"
