@@ -13,6 +13,7 @@
 #include <rdma/restrack.h>
 #include <rdma/uverbs_ioctl.h>
 
+#include "mcast.h"
 #include "qp.h"
 #include "qp_state.h"
 
@@ -528,6 +529,7 @@ int sroce_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	struct sroce_dev *sdev = to_sdev(ibqp->device);
 	struct sroce_qp *qp = to_sqp(ibqp);
 
+	sroce_mcast_qp_destroy(qp);
 	sroce_table_remove(&sdev->qpn_table, ibqp->qp_num, qp->ref);
 	/* no packet can reach the QP now; stop its timer and work items */
 	sroce_req_fini(qp);

@@ -14,6 +14,7 @@
 
 #include "device.h"
 #include "icrc.h"
+#include "mcast.h"
 #include "qp.h"
 #include "req.h"
 #include "resp.h"
@@ -200,6 +201,11 @@ int sroce_rx(struct sk_buff *skb)
 		goto drop;
 
 	sroce_rx_addrs(&pkt);
+	if (pkt.qpn == IB_MULTICAST_QPN) {
+		sroce_mcast_rx(&pkt);
+		ib_device_put(&sdev->ibdev);
+		return 0;
+	}
 	qp = sroce_qp_get(sdev, pkt.qpn, &ref);
 	if (!qp) {
 		cnt = SROCE_CNT_RX_DROP_NO_QP;

@@ -15,6 +15,7 @@
 #include "mad.h"
 #include "stats.h"
 #include "ah.h"
+#include "mcast.h"
 #include "mr.h"
 #include "mw.h"
 #include "verbs.h"
@@ -180,6 +181,9 @@ static int sroce_query_device(struct ib_device *ibdev,
 	attr->max_qp_init_rd_atom = SROCE_MAX_QP_INIT_RD_ATOM;
 	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->masked_atomic_cap = IB_ATOMIC_NONE;
+	attr->max_mcast_grp = SROCE_MAX_MCAST_GRP;
+	attr->max_mcast_qp_attach = SROCE_MAX_MCAST_QP_ATTACH;
+	attr->max_total_mcast_qp_attach = SROCE_MAX_TOTAL_MCAST_QP_ATTACH;
 	return 0;
 }
 
@@ -193,6 +197,7 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.alloc_mw = sroce_alloc_mw,
 	.alloc_pd = sroce_alloc_pd,
 	.alloc_ucontext = sroce_alloc_ucontext,
+	.attach_mcast = sroce_attach_mcast,
 	.counter_alloc_stats = sroce_counter_alloc_stats,
 	.counter_bind_qp = sroce_counter_bind_qp,
 	.counter_dealloc = sroce_counter_dealloc,
@@ -212,6 +217,7 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.destroy_cq = sroce_destroy_cq,
 	.destroy_qp = sroce_destroy_qp,
 	.destroy_srq = sroce_destroy_srq,
+	.detach_mcast = sroce_detach_mcast,
 	.disassociate_ucontext = sroce_disassociate_ucontext,
 	.fill_res_cq_entry = sroce_fill_res_cq_entry,
 	.fill_res_cq_entry_raw = sroce_fill_res_cq_entry_raw,
