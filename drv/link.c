@@ -5,6 +5,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -33,8 +34,9 @@ static bool sroce_link_l3_type(unsigned short type)
  * sroce_link_check() - may a device run on @ndev?
  * @ndev: the netdev `rdma link add` names.
  *
- * Returns 0, -EBUSY for a bridge port or bond (team) slave, -EINVAL for a
- * netdev that is neither Ethernet nor L3; says why in the kernel log.
+ * Returns 0, -EBUSY for a bridge port or bond (team) slave, -EOPNOTSUPP
+ * for a VLAN netdev, -EINVAL for a netdev that is neither Ethernet nor L3;
+ * says why in the kernel log.
  */
 int sroce_link_check(struct net_device *ndev)
 {
@@ -49,6 +51,12 @@ int sroce_link_check(struct net_device *ndev)
 			    master ? netdev_name(master) : "the master");
 		rcu_read_unlock();
 		return -EBUSY;
+	}
+	if (is_vlan_dev(ndev)) {
+		netdev_warn(ndev, "sroce: a VLAN netdev: ib_core gives an RDMA device on it no IP GIDs; add the device on %s: this VLAN's addresses become its GIDs, and their frames carry VLAN %u\n",
+			    netdev_name(vlan_dev_real_dev(ndev)),
+			    vlan_dev_vlan_id(ndev));
+		return -EOPNOTSUPP;
 	}
 	if (ndev->flags & IFF_LOOPBACK)
 		goto err_type;
@@ -107,19 +115,26 @@ bool sroce_link_is_own(struct net_device *ndev, const struct sk_buff *skb,
  *	for LL_RESERVED_SPACE(@ndev).
  * @ndev: the netdev it goes out on.
  * @dmac: the next hop's MAC (Ethernet only).
+ * @vlan_id: the VLAN of the source GID, or 0xffff (Ethernet only).
  *
- * The netdev builds its own header: a VLAN device's (tagged on its way
- * out), a macvlan's source address, a bond's or bridge's. An L3 netdev
- * takes the IP packet bare. Returns 0 or -EINVAL.
+ * The netdev builds its own header: a macvlan's source address, a bond's
+ * or bridge's. A GID of a VLAN on the netdev tags the frame with that
+ * VLAN. An L3 netdev takes the IP packet bare. Returns 0 or -EINVAL.
  */
 int sroce_link_push(struct sk_buff *skb, struct net_device *ndev,
-		    const u8 *dmac)
+		    const u8 *dmac, u16 vlan_id)
 {
-	if (!sroce_link_l3(ndev) &&
-	    dev_hard_header(skb, ndev, ntohs(skb->protocol), dmac, NULL,
+	if (sroce_link_l3(ndev)) {
+		skb_reset_mac_header(skb);
+		return 0;
+	}
+	if (dev_hard_header(skb, ndev, ntohs(skb->protocol), dmac, NULL,
 			    skb->len) < 0)
 		return -EINVAL;
 	skb_reset_mac_header(skb);
+	/* the netdev (or the stack, in software) inserts the tag */
+	if (vlan_id < VLAN_N_VID)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q), vlan_id);
 	return 0;
 }
 

@@ -5,10 +5,14 @@
  *
  * Two kinds of netdev carry RoCEv2 (Documentation/netdevs.rst):
  *  - Ethernet: ARPHRD_ETHER with a 6-byte address and a link header of its
- *    own (header_ops): NICs, veth, dummy, and the stacked ones, an 802.1Q
- *    VLAN, macvlan, a bond, a bridge. A frame gets the netdev's own header
- *    (dev_hard_header(): a VLAN device asks for its tag, a macvlan puts its
- *    own source address) to the next hop's MAC ib_core resolved.
+ *    own (header_ops): NICs, veth, dummy, and the stacked ones, macvlan, a
+ *    bond, a bridge. A frame gets the netdev's own header (dev_hard_header():
+ *    a macvlan puts its own source address) to the next hop's MAC ib_core
+ *    resolved. An 802.1Q VLAN netdev is refused: ib_core gives a device on
+ *    it no IP GIDs. Its addresses are GIDs of the device on the real
+ *    netdev instead, and an RC/UC QP on such a GID tags its frames with
+ *    the VLAN; they come back through the VLAN netdev (rx.c maps it to
+ *    its real netdev's device).
  *  - L3: no link header and no hardware address (tun, ipip, sit, gre,
  *    ip6tnl, wireguard). The IP packet is handed over as it is, and comes
  *    in the same way; a work completion's source MAC is zero.
@@ -42,7 +46,7 @@ int sroce_link_check(struct net_device *ndev);
 bool sroce_link_is_own(struct net_device *ndev, const struct sk_buff *skb,
 		       const u8 *dmac);
 int sroce_link_push(struct sk_buff *skb, struct net_device *ndev,
-		    const u8 *dmac);
+		    const u8 *dmac, u16 vlan_id);
 void sroce_link_loop(struct sk_buff *skb, struct net_device *ndev);
 bool sroce_link_looped(const struct sk_buff *skb);
 void sroce_link_smac(const struct sk_buff *skb, u8 *smac);

@@ -56,7 +56,8 @@
 /**
  * struct sroce_av - the primary path of a connected QP (IB_QP_AV)
  * @sgid: our source GID, resolved by core from @sgid_index.
- * @network_type: RDMA_NETWORK_IPV4 or RDMA_NETWORK_IPV6, from the source GID.
+ * @dmac: the next hop, resolved by core.
+ * @vlan_id: the VLAN of the source GID's netdev, else 0xffff.
  * @dmac: the next hop, resolved by core.
  */
 struct sroce_av {
@@ -69,6 +70,7 @@ struct sroce_av {
 	u8 sl;
 	u8 static_rate;
 	u8 dmac[ETH_ALEN];
+	u16 vlan_id;
 	enum rdma_network_type network_type;
 };
 

@@ -51,6 +51,7 @@ void sroce_path_from_av(struct sroce_path *path, const struct sroce_av *av,
 	sroce_path_addrs(path, av->network_type == RDMA_NETWORK_IPV6,
 			 av->sgid.raw, av->dgid.raw);
 	ether_addr_copy(path->dmac, av->dmac);
+	path->vlan_id = av->vlan_id;
 	path->tclass = av->traffic_class;
 	path->hop_limit = av->hop_limit ?: 64;
 	path->flow_label = av->flow_label;
@@ -77,6 +78,8 @@ int sroce_path_from_rxe_av(struct sroce_path *path, const struct rxe_av *av,
 		return -EINVAL;
 	}
 	ether_addr_copy(path->dmac, av->dmac);
+	/* the rxe AV has no VLAN: UD goes untagged (Documentation/netdevs.rst) */
+	path->vlan_id = 0xffff;
 	path->tclass = av->grh.traffic_class;
 	path->hop_limit = av->grh.hop_limit ?: 64;
 	path->flow_label = av->grh.flow_label;
@@ -198,6 +201,7 @@ static int sroce_tx_alloc(struct sroce_dev *sdev,
 
 	txb->skb = skb;
 	ether_addr_copy(txb->dmac, path->dmac);
+	txb->vlan_id = path->vlan_id;
 	txb->hdr = uh + 1;
 	txb->hdr_len = hdr_len;
 	txb->paylen = paylen;
@@ -413,7 +417,7 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 	}
 	if (unlikely(sroce_link_is_own(ndev, skb, txb->dmac)))
 		return sroce_tx_loopback(sdev, skb);
-	if (unlikely(sroce_link_push(skb, ndev, txb->dmac))) {
+	if (unlikely(sroce_link_push(skb, ndev, txb->dmac, txb->vlan_id))) {
 		kfree_skb(skb);
 		sroce_stat_inc(sdev->stats, TX_DROP);
 		return -EAGAIN;
