@@ -56,9 +56,9 @@
 /**
  * struct sroce_av - the primary path of a connected QP (IB_QP_AV)
  * @sgid: our source GID, resolved by core from @sgid_index.
+ * @network_type: RDMA_NETWORK_IPV4 or RDMA_NETWORK_IPV6, from the source GID.
  * @dmac: the next hop, resolved by core.
  * @vlan_id: the VLAN of the source GID's netdev, else 0xffff.
- * @dmac: the next hop, resolved by core.
  */
 struct sroce_av {
 	union ib_gid dgid;
