@@ -17,6 +17,7 @@
 #include "ah.h"
 #include "debugfs.h"
 #include "device.h"
+#include "link.h"
 #include "rx.h"
 #include "qp.h"
 #include "mr.h"
@@ -41,11 +42,7 @@ static struct sroce_dev *sroce_dev_by_ndev(struct net_device *ndev)
 
 static int sroce_check_netdev(struct net_device *ndev)
 {
-	if (ndev->type != ARPHRD_ETHER || ndev->addr_len != ETH_ALEN) {
-		netdev_warn(ndev, "sroce: not an Ethernet device\n");
-		return -EINVAL;
-	}
-	return 0;
+	return sroce_link_check(ndev);
 }
 
 /*
@@ -61,7 +58,7 @@ static void sroce_rx_handler_attach(struct sroce_dev *sdev, const char *name)
 						       sroce_rx_handler, sdev);
 	rtnl_unlock();
 	if (!sdev->rx_handler)
-		netdev_info(sdev->ndev, "sroce: %s: the netdev has an rx handler (bridge or bond port?); RoCEv2 takes the IP stack's path\n",
+		netdev_info(sdev->ndev, "sroce: %s: the netdev has an rx handler (a macvlan or ipvlan lower device?); RoCEv2 takes the IP stack's path\n",
 			    name);
 }
 

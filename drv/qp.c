@@ -280,6 +280,9 @@ static void sroce_av_set(struct sroce_av *av, const struct rdma_ah_attr *ah)
 	av->sl = rdma_ah_get_sl(ah);
 	av->static_rate = rdma_ah_get_static_rate(ah);
 	memcpy(av->dmac, ah->roce.dmac, ETH_ALEN);
+	/* a GID of a VLAN on our netdev: its frames carry the VLAN (link.h) */
+	if (rdma_read_gid_l2_fields(grh->sgid_attr, &av->vlan_id, NULL))
+		av->vlan_id = 0xffff;
 }
 
 /* Stores the checked attributes of a successful modify. */

@@ -59,6 +59,7 @@
  * @sgid: our source GID, resolved by core from @sgid_index.
  * @network_type: RDMA_NETWORK_IPV4 or RDMA_NETWORK_IPV6, from the source GID.
  * @dmac: the next hop, resolved by core.
+ * @vlan_id: the VLAN of the source GID's netdev, else 0xffff.
  */
 struct sroce_av {
 	union ib_gid dgid;
@@ -70,6 +71,7 @@ struct sroce_av {
 	u8 sl;
 	u8 static_rate;
 	u8 dmac[ETH_ALEN];
+	u16 vlan_id;
 	enum rdma_network_type network_type;
 };
 

@@ -14,6 +14,7 @@
 
 #include "device.h"
 #include "icrc.h"
+#include "link.h"
 #include "mcast.h"
 #include "qp.h"
 #include "req.h"
@@ -133,10 +134,7 @@ static void sroce_rx_addrs(struct sroce_pkt *pkt)
 		ipv6_addr_set_v4mapped(ip_hdr(skb)->daddr,
 				       (struct in6_addr *)pkt->dgid.raw);
 	}
-	if (skb_mac_header_was_set(skb))
-		ether_addr_copy(pkt->smac, eth_hdr(skb)->h_source);
-	else
-		eth_zero_addr(pkt->smac);
+	sroce_link_smac(skb, pkt->smac);
 }
 
 /*
@@ -307,7 +305,13 @@ rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
 	unsigned int l3;
 	int cnt;
 
-	if (skb->pkt_type != PACKET_HOST)
+	if (skb->pkt_type != PACKET_HOST && skb->pkt_type != PACKET_LOOPBACK)
+		return RX_HANDLER_PASS;
+	/*
+	 * Tagged for a VLAN that has no netdev here: not ours (the core drops
+	 * it after us). Priority tags (VLAN 0, as PFC senders put) are.
+	 */
+	if (skb_vlan_tag_present(skb) && skb_vlan_tag_get_id(skb))
 		return RX_HANDLER_PASS;
 	/* a GRO super-frame: the UDP layer segments it for the socket */
 	if (skb_is_gso(skb))
@@ -334,7 +338,7 @@ rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
 	 * for its local source address unless accept_local is set, so all of
 	 * it takes the socket's path from here.
 	 */
-	if (ether_addr_equal(eth_hdr(skb)->h_source, skb->dev->dev_addr)) {
+	if (sroce_link_looped(skb)) {
 		__skb_pull(skb, l3);
 		sroce_rx(skb);
 		return RX_HANDLER_CONSUMED;

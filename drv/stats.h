@@ -124,12 +124,11 @@ int sroce_counter_update_stats(struct rdma_counter *counter);
 	this_cpu_add((stats)->cnt[SROCE_CNT_##counter], (n))
 #define sroce_stat_inc(stats, counter) sroce_stat_add(stats, counter, 1)
 
-/* A frame of @len bytes, Ethernet header included, the netdev took. */
+/* A packet of @len bytes from the IP header on, which the netdev took. */
 static inline void sroce_stat_xmit(struct sroce_stats __percpu *stats,
 				   unsigned int len, bool mcast)
 {
-	this_cpu_add(stats->pma[SROCE_PMA_XMIT_WORDS],
-		     DIV_ROUND_UP(len - ETH_HLEN, 4));
+	this_cpu_add(stats->pma[SROCE_PMA_XMIT_WORDS], DIV_ROUND_UP(len, 4));
 	this_cpu_inc(stats->pma[SROCE_PMA_XMIT_PKTS]);
 	if (mcast)
 		this_cpu_inc(stats->pma[SROCE_PMA_XMIT_MCAST]);

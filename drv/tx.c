@@ -22,6 +22,8 @@
 #include "crc32.h"
 #include "device.h"
 #include "icrc.h"
+#include "link.h"
+#include "mcast.h"
 #include "qp.h"
 #include "stats.h"
 #include "tx.h"
@@ -50,6 +52,7 @@ void sroce_path_from_av(struct sroce_path *path, const struct sroce_av *av,
 	sroce_path_addrs(path, av->network_type == RDMA_NETWORK_IPV6,
 			 av->sgid.raw, av->dgid.raw);
 	ether_addr_copy(path->dmac, av->dmac);
+	path->vlan_id = av->vlan_id;
 	path->tclass = av->traffic_class;
 	path->hop_limit = av->hop_limit ?: 64;
 	path->flow_label = av->flow_label;
@@ -76,6 +79,8 @@ int sroce_path_from_rxe_av(struct sroce_path *path, const struct rxe_av *av,
 		return -EINVAL;
 	}
 	ether_addr_copy(path->dmac, av->dmac);
+	/* the rxe AV has no VLAN: UD goes untagged (Documentation/netdevs.rst) */
+	path->vlan_id = 0xffff;
 	path->tclass = av->grh.traffic_class;
 	path->hop_limit = av->grh.hop_limit ?: 64;
 	path->flow_label = av->grh.flow_label;
@@ -197,6 +202,7 @@ static int sroce_tx_alloc(struct sroce_dev *sdev,
 
 	txb->skb = skb;
 	ether_addr_copy(txb->dmac, path->dmac);
+	txb->vlan_id = path->vlan_id;
 	txb->hdr = uh + 1;
 	txb->hdr_len = hdr_len;
 	txb->paylen = paylen;
@@ -337,14 +343,15 @@ void sroce_tx_abort(struct sroce_txb *txb)
 }
 
 /*
- * A frame to our own MAC (two QPs of this device, as rdma_cm sets up for
- * two addresses of one host) never reaches the wire: it is received on
- * the netdev as if it came from it, later, from the backlog softirq, so no
- * QP lock of the sender is held when the receiver runs.
+ * A frame to ourselves (two QPs of this device, as rdma_cm sets up for two
+ * addresses of one host; link.h says how it is told) never reaches the
+ * wire: it is received on the netdev as if it came from it, later, from the
+ * backlog softirq, so no QP lock of the sender is held when the receiver
+ * runs.
  */
 static int sroce_tx_loopback(struct sroce_dev *sdev, struct sk_buff *skb)
 {
-	skb->protocol = eth_type_trans(skb, sdev->ndev);
+	sroce_link_loop(skb, sdev->ndev);
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	if (netif_rx(skb) != NET_RX_SUCCESS) {
@@ -354,14 +361,16 @@ static int sroce_tx_loopback(struct sroce_dev *sdev, struct sk_buff *skb)
 	return 0;
 }
 
-/* Appends pad and ICRC, adds the link header and sends. Consumes the skb. */
+/*
+ * Appends pad and ICRC, adds the netdev's link header (link.h) and sends.
+ * Consumes the skb.
+ */
 int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 {
 	struct net_device *ndev = sdev->ndev;
 	struct sk_buff *skb = txb->skb;
 	unsigned int pad = -txb->paylen & 3;
 	bool ipv6 = ip_hdr(skb)->version == 6;
-	struct ethhdr *eth;
 	u32 crc = txb->crc;
 	unsigned int len;
 	int err;
@@ -395,11 +404,6 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 
 	skb->protocol = htons(ipv6 ? ETH_P_IPV6 : ETH_P_IP);
 	skb->dev = ndev;
-	eth = skb_push(skb, ETH_HLEN);
-	skb_reset_mac_header(skb);
-	ether_addr_copy(eth->h_dest, txb->dmac);
-	ether_addr_copy(eth->h_source, ndev->dev_addr);
-	eth->h_proto = skb->protocol;
 
 	sroce_stat_inc(sdev->stats, SENT_PKTS);
 	txb->skb = NULL;
@@ -408,18 +412,26 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 	 * is lost as on a link that cannot carry it (the sender recovers or
 	 * gives up), never sent oversized.
 	 */
-	if (unlikely(skb->len - ETH_HLEN > READ_ONCE(ndev->mtu))) {
+	if (unlikely(skb->len > READ_ONCE(ndev->mtu))) {
 		kfree_skb(skb);
 		sroce_stat_inc(sdev->stats, TX_DROP);
 		return 0;
 	}
-	len = skb->len;
-	if (unlikely(ether_addr_equal(txb->dmac, ndev->dev_addr))) {
+	len = skb->len;	/* the IP packet: what the PMA counts */
+	if (unlikely(sroce_link_is_own(ndev, skb, txb->dmac))) {
 		err = sroce_tx_loopback(sdev, skb);
 		if (!err)
 			sroce_stat_xmit(sdev->stats, len, false);
 		return err;
 	}
+	if (unlikely(sroce_link_push(skb, ndev, txb->dmac, txb->vlan_id))) {
+		kfree_skb(skb);
+		sroce_stat_inc(sdev->stats, TX_DROP);
+		return -EAGAIN;
+	}
+	/* our own QPs in the group get theirs, as on an HCA */
+	if (unlikely(is_multicast_ether_addr(txb->dmac)))
+		sroce_mcast_loopback(sdev, skb);
 	err = dev_queue_xmit(skb);
 	if (unlikely(err != NET_XMIT_SUCCESS && err != NET_XMIT_CN)) {
 		sroce_stat_inc(sdev->stats, TX_DROP);

@@ -35,6 +35,8 @@ struct sroce_av;
 /**
  * struct sroce_path - where a QP's (or a UD WQE's) packets go
  * @dmac: the next hop's MAC, from the address vector.
+ * @vlan_id: the VLAN of the source GID's netdev (a VLAN on the device's
+ *	netdev), else 0xffff: none.
  * @ipv6: IPv6 addresses; else IPv4 (the GIDs are IPv4-mapped).
  * @tclass: IPv4 TOS / IPv6 traffic class.
  * @hop_limit: TTL / hop limit.
@@ -45,6 +47,7 @@ struct sroce_av;
  */
 struct sroce_path {
 	u8 dmac[ETH_ALEN];
+	u16 vlan_id;
 	bool ipv6;
 	u8 tclass;
 	u8 hop_limit;
@@ -63,6 +66,7 @@ struct sroce_path {
  * @crc: the running ICRC; sroce_tx_seal() covers the headers, the payload
  *	copy must fold its bytes in (crc32_le), in order.
  * @dmac: the next hop, from the path.
+ * @vlan_id: the VLAN, from the path.
  * @zcopy: the payload is attached by sroce_txb_add_page(), not copied.
  * @trailer: zero-copy frames: room for pad and ICRC next to the head, in
  *	its page fragment; NULL when the head is not one.
@@ -70,6 +74,7 @@ struct sroce_path {
 struct sroce_txb {
 	struct sk_buff *skb;
 	u8 dmac[ETH_ALEN];
+	u16 vlan_id;
 	void *hdr;
 	void *payload;
 	u32 hdr_len;
