@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Builds sroce.ko against Debian bookworm's 6.1 headers: the newest installed
-# /usr/src/linux-headers-6.1.*-amd64 unless KDIR= says otherwise. Never the
-# running kernel.
+# /usr/src/linux-headers-6.1.*-amd64 unless KDIR= says otherwise (6.12:
+# KDIR=/usr/src/linux-headers-6.12.*-amd64). Never the running kernel.
+# `make install` installs the module for KDIR's kernel where modprobe finds it;
+# dkms.conf and tools/package do the same for every kernel, as a .deb.
 
 KDIR ?= $(shell ls -d /usr/src/linux-headers-6.1.*-amd64 2>/dev/null | sort -V | tail -n 1)
 
@@ -17,6 +19,15 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+# into /lib/modules/<KDIR's kernel>/updates, then the module index is rebuilt
+KVER = $(shell cat $(KDIR)/include/config/kernel.release)
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+package:
+	tools/package
 
 check:
 	tools/check
@@ -40,4 +51,4 @@ bench:
 bench-short:
 	tools/bench --short $(BENCH)
 
-.PHONY: all modules clean check check-all check-debug demo bench bench-short
+.PHONY: all modules clean install package check check-all check-debug demo bench bench-short

@@ -39,8 +39,9 @@ static int sroce_cq_copy_mminfo(struct sroce_queue *q, struct ib_udata *udata)
 }
 
 int sroce_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
-		    struct ib_udata *udata)
+		    struct sroce_create_cq_uarg *uarg)
 {
+	struct ib_udata *udata = sroce_create_cq_udata(uarg);
 	struct sroce_dev *sdev = to_sdev(ibcq->device);
 	struct sroce_cq *cq = to_scq(ibcq);
 	int err;

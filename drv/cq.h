@@ -31,6 +31,7 @@
 #include <linux/spinlock.h>
 #include <rdma/ib_verbs.h>
 
+#include "compat.h"
 #include "queue.h"
 
 /* Honest for what the rings and the vmalloc space take. */
@@ -65,7 +66,7 @@ static inline struct sroce_cq *to_scq(struct ib_cq *ibcq)
 }
 
 int sroce_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
-		    struct ib_udata *udata);
+		    struct sroce_create_cq_uarg *uarg);
 int sroce_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata);
 int sroce_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
 int sroce_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);

@@ -28,8 +28,8 @@
 #include <linux/kernel.h>
 #include <linux/printk.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "crc32.h"
 
 #define SROCE_CRC32_N		300

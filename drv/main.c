@@ -69,4 +69,5 @@ module_exit(sroce_exit);
 
 MODULE_DESCRIPTION("sroce: software RoCEv2 RDMA over any Ethernet netdev");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(SROCE_VERSION);
 MODULE_ALIAS_RDMA_LINK(SROCE_DRV_NAME);

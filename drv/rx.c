@@ -10,8 +10,8 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "device.h"
 #include "icrc.h"
 #include "link.h"

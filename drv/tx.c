@@ -17,8 +17,8 @@
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "crc32.h"
 #include "device.h"
 #include "icrc.h"

@@ -157,6 +157,18 @@ sroce_ensure_loaded() {
 	module_loaded sroce || modprobe sroce
 }
 
+# kmod_for DIR FILE: the test module selftests/DIR/FILE built for the
+# running kernel (the 6.12 builds live in selftests/kbuild-<release>/).
+kmod_for() {
+	local st
+	st=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	if [ -e "$st/kbuild-$(uname -r)/$1/$2" ]; then
+		echo "$st/kbuild-$(uname -r)/$1/$2"
+	else
+		echo "$st/$1/$2"
+	fi
+}
+
 # Leaves the guest as a test expects to find it: sroce loaded, no devices.
 sroce_reset() {
 	rdma_links_clear

@@ -9,7 +9,7 @@
 # checks that no MR is left behind.
 . "$(dirname "$0")/lib.sh"
 
-ko=$(dirname "$0")/kmod/sroce_kverbs_test.ko
+ko=$(kmod_for kmod sroce_kverbs_test.ko)
 tests=18
 
 # The module is part of the selftests' build (make -C selftests fails when

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/roce_net.sh"
 
-ko=$(dirname "$0")/kmod_srq/sroce_srq_event_test.ko
+ko=$(kmod_for kmod_srq sroce_srq_event_test.ko)
 mod_tests=19
 
 if [ ! -e "$ko" ]; then

@@ -2,7 +2,8 @@
 # Sourced by tools/*: where the cached Debian guest kernel lives.
 #
 #   SROCE_CACHE    cache root (default /var/cache/sroce)
-#   SROCE_KVER     kernel ABI, e.g. 6.1.0-56-amd64 (chosen by tools/setup)
+#   SROCE_KERNEL   which Debian kernel series: 6.1 (default) or 6.12
+#   SROCE_KVER     kernel ABI, e.g. 6.1.0-57-amd64 (chosen by tools/setup)
 #   SROCE_KDIR     kbuild dir: /usr/src/linux-headers-$SROCE_KVER
 #   SROCE_VMLINUX  uncompressed ELF kernel to boot
 #   SROCE_MODROOT  root that holds lib/modules/$SROCE_KVER of the stock image
@@ -19,6 +20,18 @@ if [[ -z ${SROCE_KVER:-} ]]; then
 	fi
 	# shellcheck source=/dev/null
 	. "$SROCE_CACHE/kernel.env"
+	case ${SROCE_KERNEL:-6.1} in
+	6.1) ;;
+	6.12)
+		if [[ -z ${SROCE_KVER_612:-} ]]; then
+			echo "sroce: no 6.12 kernel in $SROCE_CACHE/kernel.env: run tools/setup (as root)" >&2
+			return 1
+		fi
+		SROCE_KVER=$SROCE_KVER_612 ;;
+	*)
+		echo "sroce: SROCE_KERNEL=$SROCE_KERNEL: only 6.1 and 6.12 are known" >&2
+		return 1 ;;
+	esac
 fi
 
 SROCE_KDIR=${SROCE_KDIR:-/usr/src/linux-headers-$SROCE_KVER}

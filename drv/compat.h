@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sroce: what differs between the kernels sroce builds for (Debian 12's
+ * 6.1 and the 6.12 LTS), as named helpers. Kbuild probes the kernel's
+ * headers for each difference (SROCE_HAVE_*); this file is the only one
+ * that tests them, the code elsewhere calls the helpers.
+ */
+#ifndef _SROCE_COMPAT_H
+#define _SROCE_COMPAT_H
+
+#include <rdma/ib_verbs.h>
+#include <rdma/uverbs_ioctl.h>
+
+/* v6.12 moved the unaligned accessors out of asm/ */
+#ifdef SROCE_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+/*
+ * v6.11 hands create_cq the whole attribute bundle instead of the
+ * driver's udata; kernel callers pass NULL either way.
+ */
+#ifdef SROCE_HAVE_CREATE_CQ_ATTRS
+#define sroce_create_cq_uarg	uverbs_attr_bundle
+
+static inline struct ib_udata *
+sroce_create_cq_udata(struct uverbs_attr_bundle *attrs)
+{
+	return attrs ? &attrs->driver_udata : NULL;
+}
+#else
+#define sroce_create_cq_uarg	ib_udata
+
+static inline struct ib_udata *sroce_create_cq_udata(struct ib_udata *udata)
+{
+	return udata;
+}
+#endif
+
+#endif /* _SROCE_COMPAT_H */
