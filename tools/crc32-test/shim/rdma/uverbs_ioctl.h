@@ -1,0 +1,2 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* drv/compat.h includes it; nothing of it is used in userspace */
