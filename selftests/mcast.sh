@@ -87,7 +87,7 @@ group_left() {
 	! ip maddr show dev "$VETH_B" | grep -qw "$1"
 }
 
-ktap_plan $((1 + UD_TESTS + 4))
+ktap_plan $((1 + UD_TESTS + 5))
 roce_suite_devs_up no_devices
 
 "$dir/mcast_ud" "$ROCE_DEV_A" "$ROCE_DEV_B" "$VETH_A" "$VETH_B" \
