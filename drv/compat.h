@@ -39,4 +39,15 @@ static inline struct ib_udata *sroce_create_cq_udata(struct ib_udata *udata)
 }
 #endif
 
+/*
+ * The UDP hash table to look a namespace's sockets up in: one per
+ * namespace may exist since v6.2 (net->ipv4.udp_table), one for all
+ * before. Macros: only udp.c, which includes net/udp.h, expands them.
+ */
+#ifdef SROCE_HAVE_NETNS_UDP_TABLE
+#define sroce_udp_table(net)	((net)->ipv4.udp_table)
+#else
+#define sroce_udp_table(net)	(&udp_table)
+#endif
+
 #endif /* _SROCE_COMPAT_H */

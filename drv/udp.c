@@ -14,6 +14,7 @@
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
 
+#include "compat.h"
 #include "rx.h"
 #include "udp.h"
 
@@ -28,15 +29,26 @@ static int sroce_udp_encap_recv(struct sock *sk, struct sk_buff *skb)
 /* The socket bound to the wildcard address on the RoCEv2 port, referenced. */
 static struct sock *sroce_udp_lookup(struct net *net, int family)
 {
+	struct udp_table *tbl = sroce_udp_table(net);
+	struct sock *sk = NULL;
+
+	/*
+	 * The exported-everywhere lookups (udp4_lib_lookup() exists only
+	 * with netfilter's socket matching), under RCU, with our reference.
+	 */
+	rcu_read_lock();
 	if (family == AF_INET)
-		return udp4_lib_lookup(net, 0, 0, htonl(INADDR_ANY),
-				       htons(SROCE_UDP_PORT), 0);
+		sk = __udp4_lib_lookup(net, 0, 0, htonl(INADDR_ANY),
+				       htons(SROCE_UDP_PORT), 0, 0, tbl, NULL);
 #if IS_ENABLED(CONFIG_IPV6)
-	return udp6_lib_lookup(net, &in6addr_any, 0, &in6addr_any,
-			       htons(SROCE_UDP_PORT), 0);
-#else
-	return NULL;
+	else
+		sk = __udp6_lib_lookup(net, &in6addr_any, 0, &in6addr_any,
+				       htons(SROCE_UDP_PORT), 0, 0, tbl, NULL);
 #endif
+	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
+		sk = NULL;
+	rcu_read_unlock();
+	return sk;
 }
 
 /*
