@@ -40,11 +40,6 @@ static struct sroce_dev *sroce_dev_by_ndev(struct net_device *ndev)
 	return NULL;
 }
 
-static int sroce_check_netdev(struct net_device *ndev)
-{
-	return sroce_link_check(ndev);
-}
-
 /*
  * Makes sroce_rx_handler() the netdev's rx handler (the fast path of
  * connected QPs, rx.h), when the netdev has none; without it, RoCEv2 takes
@@ -88,7 +83,7 @@ int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 	struct net *net;
 	int err;
 
-	err = sroce_check_netdev(ndev);
+	err = sroce_link_check(ndev);
 	if (err)
 		return err;
 
