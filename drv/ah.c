@@ -5,6 +5,7 @@
 #include <linux/etherdevice.h>
 #include <net/ipv6.h>
 #include <rdma/ib_addr.h>
+#include <rdma/ib_cache.h>
 
 #include "ah.h"
 
@@ -76,6 +77,10 @@ int sroce_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init_attr,
 		return err;
 	ah->sl = rdma_ah_get_sl(attr);
 	ah->static_rate = rdma_ah_get_static_rate(attr);
+	/* RCU inside, no sleeping: fine for atomic kernel AHs */
+	if (rdma_read_gid_l2_fields(rdma_ah_read_grh(attr)->sgid_attr,
+				    &ah->vlan_id, NULL))
+		ah->vlan_id = 0xffff;
 
 	if (!udata) {
 		/* no table, no allocation: fine in atomic context */

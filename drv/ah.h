@@ -40,6 +40,8 @@
  *	an old provider carries inline), written once in create.
  * @sl: service level, kept for query_ah.
  * @static_rate: kept for query_ah.
+ * @vlan_id: the VLAN of the source GID's netdev, else 0xffff: the rxe AV
+ *	has no room for it.
  * @ah_num: user AHs: the number the rxe provider puts in UD WQEs (never
  *	0); 0 for kernel AHs.
  * @ref: user AHs: our AH table entry.
@@ -49,6 +51,7 @@ struct sroce_ah {
 	struct rxe_av av;
 	u8 sl;
 	u8 static_rate;
+	u16 vlan_id;
 	u32 ah_num;
 	struct sroce_ref *ref;
 };

@@ -53,6 +53,8 @@ static int sroce_post_one_send(struct sroce_qp *qp, const struct ib_send_wr *wr)
 		wqe->wr.wr.ud.pkey_index = ud_wr(wr)->pkey_index;
 		/* the ULP keeps its AH alive until the completion */
 		wqe->wr.wr.ud.av = to_sah(ud_wr(wr)->ah)->av;
+		/* a kernel WQE is ours: its reserved field holds the VLAN */
+		wqe->wr.wr.ud.reserved = to_sah(ud_wr(wr)->ah)->vlan_id;
 		break;
 	default:
 		switch (wr->opcode) {

@@ -4,6 +4,7 @@
  * into receive WQEs and memory regions; ACKs and NAKs back. READs and
  * ATOMICs are in resp_rd.c. Locking and contexts: resp.h.
  */
+#include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 
@@ -511,6 +512,11 @@ static void sroce_resp_ud(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	wc.wc_flags = IB_WC_GRH | IB_WC_WITH_NETWORK_HDR_TYPE | IB_WC_WITH_SMAC;
 	wc.network_hdr_type = pkt->ipv6 ? RDMA_NETWORK_IPV6 : RDMA_NETWORK_IPV4;
 	memcpy(wc.smac, pkt->smac, ETH_ALEN);
+	/* rdma_cm's reply AH picks the GID of this VLAN by it */
+	if (pkt->vlan_id < VLAN_N_VID) {
+		wc.wc_flags |= IB_WC_WITH_VLAN;
+		wc.vlan_id = pkt->vlan_id;
+	}
 	if (pkt->op->flags & SROCE_OPF_IMM) {
 		wc.wc_flags |= IB_WC_WITH_IMM;
 		wc.ex.imm_data = sroce_pkt_imm(pkt);

@@ -184,6 +184,9 @@ int sroce_rx(struct sk_buff *skb)
 	pkt.skb = skb;
 	pkt.sdev = sdev;
 	pkt.ipv6 = skb->protocol == htons(ETH_P_IPV6);
+	/* the stack untagged it: a VLAN's frames come up through its netdev */
+	pkt.vlan_id = is_vlan_dev(skb->dev) ? vlan_dev_vlan_id(skb->dev) :
+					      0xffff;
 	sroce_stat_rcv(sdev->stats, skb);
 
 	/*
@@ -298,7 +301,7 @@ rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct sroce_dev *sdev = rcu_dereference(skb->dev->rx_handler_data);
-	struct sroce_pkt pkt = { .sdev = sdev };
+	struct sroce_pkt pkt = { .sdev = sdev, .vlan_id = 0xffff };
 	const struct sroce_bth *bth;
 	struct sroce_ref *ref;
 	struct sroce_qp *qp;

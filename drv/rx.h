@@ -58,6 +58,7 @@ struct sroce_pkt {
 	union ib_gid sgid;
 	union ib_gid dgid;
 	u8 smac[ETH_ALEN];
+	u16 vlan_id;
 };
 
 static inline void *sroce_pkt_ext(const struct sroce_pkt *pkt, u8 off)

@@ -79,7 +79,7 @@ int sroce_path_from_rxe_av(struct sroce_path *path, const struct rxe_av *av,
 		return -EINVAL;
 	}
 	ether_addr_copy(path->dmac, av->dmac);
-	/* the rxe AV has no VLAN: UD goes untagged (Documentation/netdevs.rst) */
+	/* the rxe AV has no VLAN: the caller adds the AH's */
 	path->vlan_id = 0xffff;
 	path->tclass = av->grh.traffic_class;
 	path->hop_limit = av->grh.hop_limit ?: 64;

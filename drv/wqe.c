@@ -57,15 +57,18 @@ static int sroce_swqe_ud(struct sroce_qp *qp, const struct rxe_send_wqe *src,
 	w->ud.qpn = src->wr.wr.ud.remote_qpn & SROCE_QPN_MASK;
 	w->ud.qkey = src->wr.wr.ud.remote_qkey;
 	if (!user) {
-		/* post_send wrote the AH's address vector, trusted */
-		return sroce_path_from_rxe_av(&w->ud.path, &src->wr.wr.ud.av,
-					      qp->ibqp.qp_num);
+		/* post_send wrote the AH's address vector and VLAN, trusted */
+		err = sroce_path_from_rxe_av(&w->ud.path, &src->wr.wr.ud.av,
+					     qp->ibqp.qp_num);
+		w->ud.path.vlan_id = src->wr.wr.ud.reserved;
+		return err;
 	}
 	/* a user's own address vector is not trusted: only its AH numbers */
 	ah = sroce_ah_get(sdev, src->wr.wr.ud.ah_num, qp->ibqp.pd, &ref);
 	if (!ah)
 		return -EINVAL;
 	err = sroce_path_from_rxe_av(&w->ud.path, &ah->av, qp->ibqp.qp_num);
+	w->ud.path.vlan_id = ah->vlan_id;
 	sroce_ah_put(ref);
 	return err;
 }

@@ -20,7 +20,8 @@
 #             netdev is refused (ib_core would give it no IP GIDs), naming
 #             the real netdev; a device on each real netdev has the VLAN's
 #             addresses as GIDs on the VLAN netdev, and traffic over them
-#             is tagged: the VLAN netdevs received every frame.
+#             is tagged: the VLAN netdevs received every frame, the
+#             GSI QP's (rdma_cm's rping) too.
 #   macvlan   a macvlan on each end of a veth, a device on each.
 #   bond      bond0 and bond1 in active-backup, each with one end of two
 #             veth pairs, a device on each bond; the active slave is set
@@ -48,7 +49,7 @@ LOG=/tmp/netdevs
 TD_LOG=$LOG.td
 
 # Subtests per case, for the plan.
-declare -A NSUB=([tun-loop]=4 [tun-pair]=5 [ipip]=3 [vlan]=5 [macvlan]=3
+declare -A NSUB=([tun-loop]=4 [tun-pair]=5 [ipip]=3 [vlan]=6 [macvlan]=3
 		 [bond]=4 [bridge]=4 [dummy]=3)
 # Modules a case needs (modinfo).
 declare -A MODS=([tun-loop]=tun [tun-pair]=tun [ipip]=ipip [vlan]=8021q
@@ -145,6 +146,28 @@ xfer() {
 		sub_ok "$name"
 	else
 		sub_not_ok "$name" "exit $rc"
+	fi
+}
+
+# cm_ping NAME SERVER_ADDR CLIENT_ADDR: rping -V through rdma_cm (its CM
+# MADs go over the GSI QPs: UD, with the AHs ib_core makes from the GIDs).
+cm_ping() {
+	local name="$1: rping -C 5 -V through rdma_cm" spid rc_c rc_s pings
+
+	timeout 60 rping -s -a "$2" -p 7471 -C 5 -V >"$LOG.rps" 2>&1 &
+	spid=$!
+	wait_for 20 sh -c "rdma res show cm_id 2>/dev/null | grep -q 'state LISTEN'"
+	timeout 60 rping -c -a "$2" -I "$3" -p 7471 -C 5 -V -v >"$LOG.rpc" 2>&1
+	rc_c=$?
+	wait "$spid"
+	rc_s=$?
+	pings=$(grep -c '^ping data: rdma-ping-' "$LOG.rpc")
+	if [ "$rc_c" -eq 0 ] && [ "$rc_s" -eq 0 ] && [ "$pings" -eq 5 ]; then
+		sub_ok "$name"
+	else
+		sed 's/^/# client: /' "$LOG.rpc" | head -n 10
+		sed 's/^/# server: /' "$LOG.rps" | head -n 10
+		sub_not_ok "$name" "client exit $rc_c ($pings of 5 pings), server exit $rc_s"
 	fi
 }
 
@@ -434,6 +457,7 @@ case_vlan() {
 	r0=$(rcvd sroce0) r1=$(rcvd sroce1)
 	v0=$(ndev_stat ndv0v100 rx_packets) v1=$(ndev_stat ndv1v100 rx_packets)
 	xfer sroce0 sroce1 4 "over VLAN 100 GIDs"
+	cm_ping "over VLAN 100" 198.18.56.2 198.18.56.1
 	r0=$(($(rcvd sroce0) - r0)) r1=$(($(rcvd sroce1) - r1))
 	v0=$(($(ndev_stat ndv0v100 rx_packets) - v0))
 	v1=$(($(ndev_stat ndv1v100 rx_packets) - v1))
