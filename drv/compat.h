@@ -50,4 +50,19 @@ static inline struct ib_udata *sroce_create_cq_udata(struct ib_udata *udata)
 #define sroce_udp_table(net)	(&udp_table)
 #endif
 
+/*
+ * IBTA 1.5 ATOMIC WRITE. Its uverbs numbers are ABI, the same on every
+ * kernel (rdma-core 44's rxe provider writes them into the send ring);
+ * v6.2 gave them names in ib_verbs.h, 6.1 has none.
+ */
+#ifdef SROCE_HAVE_ATOMIC_WRITE
+#define SROCE_WR_ATOMIC_WRITE		IB_WR_ATOMIC_WRITE
+#define SROCE_WC_ATOMIC_WRITE		IB_WC_ATOMIC_WRITE
+#define SROCE_DEVICE_ATOMIC_WRITE	IB_DEVICE_ATOMIC_WRITE
+#else
+#define SROCE_WR_ATOMIC_WRITE		15	/* IB_UVERBS_WR_ATOMIC_WRITE */
+#define SROCE_WC_ATOMIC_WRITE		9	/* IB_UVERBS_WC_ATOMIC_WRITE */
+#define SROCE_DEVICE_ATOMIC_WRITE	BIT_ULL(40)
+#endif
+
 #endif /* _SROCE_COMPAT_H */

@@ -78,6 +78,10 @@ static const struct sroce_opdef sroce_opdefs[] __initconst = {
 	{ 0x17, "RC_SEND_ONLY_INV",
 	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
 	  SROCE_OPF_ONLY | SROCE_OPF_IETH },
+	/* RETH and 8 bytes; executed as one store, answered by an ACK */
+	{ 0x1d, "RC_ATOMIC_WRITE",
+	  SROCE_OPF_RC | SROCE_OPF_WRITE | SROCE_OPF_RETH |
+	  SROCE_OPF_PAYLOAD | SROCE_OPF_ONLY },
 	{ 0x20, "UC_SEND_FIRST",
 	  SROCE_OPF_UC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD | SROCE_OPF_FIRST },
 	{ 0x21, "UC_SEND_MIDDLE",

@@ -7,6 +7,7 @@
  * QP's work item (req.c).
  */
 #include "ah.h"
+#include "compat.h"
 #include "qp.h"
 #include "req.h"
 #include "resp.h"
@@ -57,10 +58,12 @@ static int sroce_post_one_send(struct sroce_qp *qp, const struct ib_send_wr *wr)
 		wqe->wr.wr.ud.reserved = to_sah(ud_wr(wr)->ah)->vlan_id;
 		break;
 	default:
-		switch (wr->opcode) {
+		/* u32: 6.1's enum has no ATOMIC WRITE, its ABI number does */
+		switch ((u32)wr->opcode) {
 		case IB_WR_RDMA_WRITE:
 		case IB_WR_RDMA_WRITE_WITH_IMM:
 		case IB_WR_RDMA_READ:
+		case SROCE_WR_ATOMIC_WRITE:
 			wqe->wr.wr.rdma.remote_addr = rdma_wr(wr)->remote_addr;
 			wqe->wr.wr.rdma.rkey = rdma_wr(wr)->rkey;
 			break;

@@ -100,8 +100,9 @@ static int sroce_qp_check_init(const struct ib_qp_init_attr *init,
  */
 static size_t sroce_sq_elem_size(const struct ib_qp_cap *cap)
 {
-	size_t data = max_t(size_t, cap->max_send_sge * sizeof(struct rxe_sge),
-			    cap->max_inline_data);
+	/* at least the 8 bytes of an ATOMIC WRITE (they sit inline) */
+	size_t data = max3(cap->max_send_sge * sizeof(struct rxe_sge),
+			   (size_t)cap->max_inline_data, sizeof(u64));
 
 	return roundup_pow_of_two(sizeof(struct rxe_send_wqe) + data);
 }

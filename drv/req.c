@@ -7,6 +7,7 @@
 #include <linux/jiffies.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "cq.h"
 #include "memops.h"
 #include "qp.h"
@@ -94,6 +95,8 @@ static enum ib_wc_opcode sroce_wc_opcode(u32 wr_opcode)
 		return IB_WC_COMP_SWAP;
 	case IB_WR_ATOMIC_FETCH_AND_ADD:
 		return IB_WC_FETCH_ADD;
+	case SROCE_WR_ATOMIC_WRITE:
+		return SROCE_WC_ATOMIC_WRITE;
 	case IB_WR_LOCAL_INV:
 		return IB_WC_LOCAL_INV;
 	case IB_WR_BIND_MW:
@@ -380,6 +383,8 @@ static u8 sroce_req_opcode(const struct sroce_qp *qp,
 			return base | SROCE_OP_WRITE_MIDDLE;
 		return base | (w->opcode == IB_WR_RDMA_WRITE ?
 			       SROCE_OP_WRITE_LAST : SROCE_OP_WRITE_LAST_IMM);
+	case SROCE_WR_ATOMIC_WRITE:
+		return SROCE_OP_ATOMIC_WRITE;	/* RC only, one packet */
 	default:
 		if (first && !last)
 			return base | SROCE_OP_SEND_FIRST;

@@ -381,6 +381,8 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 		v = SROCE_RESP_INVALID;
 	} else if (flags & SROCE_OPF_SEND) {
 		v = sroce_resp_send(qp, pkt, kick);
+	} else if (pkt->opcode == SROCE_OP_ATOMIC_WRITE) {
+		v = sroce_resp_atomic_write(qp, pkt);
 	} else if (flags & SROCE_OPF_WRITE) {
 		v = sroce_resp_write(qp, pkt, kick);
 	} else if (flags & SROCE_OPF_READ) {

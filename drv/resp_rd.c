@@ -4,6 +4,7 @@
  * sent in PSN order (a burst inline, the rest by the work item), and the
  * answers to duplicates (a READ is read again from the PSN asked, an ATOMIC
  * is answered with what it returned the first time, never executed twice).
+ * The ATOMIC WRITE, answered as a WRITE, lives here for the atomics' lock.
  * Under resp.lock (resp.h).
  */
 #include <linux/spinlock.h>
@@ -382,6 +383,51 @@ enum sroce_resp_verdict sroce_resp_atomic(struct sroce_qp *qp,
 	resp->epsn = sroce_psn_add(pkt->psn, 1);
 	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
 	sroce_res_queue(qp, res);
+	return SROCE_RESP_OK;
+}
+
+static int sroce_atomic_write_exec(void *ctx, void *va, u32 n)
+{
+	u64 *p = va;
+
+	if (n != sizeof(u64))
+		return -EINVAL;
+	spin_lock_bh(&sroce_atomic_lock);
+	WRITE_ONCE(*p, *(u64 *)ctx);
+	spin_unlock_bh(&sroce_atomic_lock);
+	return 0;
+}
+
+/*
+ * An ATOMIC WRITE (IBTA 1.5): 8 bytes to an aligned address as one store,
+ * which no ATOMIC on any sroce device sees half done. Needs the rights of a
+ * WRITE; answered, and a duplicate answered again, as a WRITE is.
+ */
+enum sroce_resp_verdict sroce_resp_atomic_write(struct sroce_qp *qp,
+						struct sroce_pkt *pkt)
+{
+	const struct sroce_reth *reth = sroce_pkt_ext(pkt, pkt->op->off_reth);
+	struct sroce_resp *resp = &qp->resp;
+	u64 va = be64_to_cpu(reth->va);
+	struct sroce_ref *ref;
+	struct sroce_mr *mr;
+	u64 val;
+	int err;
+
+	if (be32_to_cpu(reth->len) != sizeof(val) ||
+	    pkt->paylen != sizeof(val) || (va & (sizeof(val) - 1)))
+		return SROCE_RESP_INVALID;
+	if (skb_copy_bits(pkt->skb, pkt->pay_off, &val, sizeof(val)))
+		return SROCE_RESP_INVALID;
+	mr = sroce_rkey_get(qp, be32_to_cpu(reth->rkey), IB_ACCESS_REMOTE_WRITE,
+			    va, sizeof(val), &ref);
+	if (IS_ERR(mr))
+		return SROCE_RESP_ACCESS;
+	err = sroce_mr_iter(mr, va, sizeof(val), sroce_atomic_write_exec, &val);
+	sroce_mr_put(ref);
+	if (err)
+		return SROCE_RESP_ACCESS;
+	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
 	return SROCE_RESP_OK;
 }
 

@@ -221,6 +221,7 @@ enum sroce_opcode {
 	SROCE_OP_FETCH_ADD		= 0x14,
 	SROCE_OP_SEND_LAST_INV		= 0x16,
 	SROCE_OP_SEND_ONLY_INV		= 0x17,
+	SROCE_OP_ATOMIC_WRITE		= 0x1d,	/* IBTA 1.5 */
 };
 
 /* The transport in the top three bits of the opcode. */

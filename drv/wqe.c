@@ -6,6 +6,7 @@
 #include <linux/overflow.h>
 
 #include "ah.h"
+#include "compat.h"
 #include "crc32.h"
 #include "qp.h"
 #include "srq.h"
@@ -15,8 +16,8 @@
 
 size_t sroce_swqe_stride(const struct ib_qp_cap *cap)
 {
-	size_t data = max_t(size_t, cap->max_send_sge * sizeof(struct rxe_sge),
-			    cap->max_inline_data);
+	size_t data = max3(cap->max_send_sge * sizeof(struct rxe_sge),
+			   (size_t)cap->max_inline_data, sizeof(u64));
 
 	return ALIGN(sizeof(struct sroce_swqe) + data, 8);
 }
@@ -34,6 +35,7 @@ static bool sroce_opcode_ok(enum ib_qp_type type, u32 opcode, bool user)
 	case IB_WR_ATOMIC_CMP_AND_SWP:
 	case IB_WR_ATOMIC_FETCH_AND_ADD:
 	case IB_WR_SEND_WITH_INV:
+	case SROCE_WR_ATOMIC_WRITE:
 		return type == IB_QPT_RC;
 	case IB_WR_LOCAL_INV:
 	case IB_WR_BIND_MW:
@@ -139,7 +141,14 @@ int sroce_swqe_fetch(struct sroce_qp *qp, u32 index, struct sroce_swqe *w)
 	}
 
 	status = IB_WC_LOC_LEN_ERR;
-	if (w->send_flags & IB_SEND_INLINE) {
+	if (w->opcode == SROCE_WR_ATOMIC_WRITE && user) {
+		/* the rxe provider puts the 8 bytes where inline data goes */
+		if (src.dma.length != sizeof(u64))
+			goto err;
+		w->inl = true;
+		w->length = sizeof(u64);
+		memcpy(w->inline_data, slot->dma.inline_data, sizeof(u64));
+	} else if (w->send_flags & IB_SEND_INLINE) {
 		if (src.dma.length > qp->cap.max_inline_data)
 			goto err;
 		w->inl = true;
@@ -161,6 +170,10 @@ int sroce_swqe_fetch(struct sroce_qp *qp, u32 index, struct sroce_swqe *w)
 	case IB_WR_ATOMIC_CMP_AND_SWP:
 	case IB_WR_ATOMIC_FETCH_AND_ADD:
 		if (w->length != sizeof(u64) || w->inl)
+			goto err;
+		break;
+	case SROCE_WR_ATOMIC_WRITE:
+		if (w->length != sizeof(u64))
 			goto err;
 		break;
 	case IB_WR_RDMA_READ:

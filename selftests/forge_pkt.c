@@ -74,7 +74,7 @@ bool op_layout(uint8_t op, struct opl *l)
 		case 0x03: case 0x05: case 0x09:
 			pay = imm = true;
 			break;
-		case 0x06: case 0x0a:
+		case 0x06: case 0x0a: case 0x1d:	/* 0x1d: ATOMIC WRITE */
 			pay = reth = true;
 			break;
 		case 0x0b:

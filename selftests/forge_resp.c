@@ -491,6 +491,72 @@ static void c_dup_write(void)
 	end();
 }
 
+/* --- ATOMIC WRITE (IBTA 1.5): RETH and 8 bytes, answered as a WRITE ----- */
+
+static struct fpkt atomic_write(uint32_t psn, uint32_t off, const void *pay)
+{
+	struct fpkt f = write_only(psn, mva(off), pay, 8);
+
+	f.op = OP_ATOMIC_WRITE;
+	return f;
+}
+
+/* lands, ACKed; its duplicate (other bytes) is ACKed and not executed */
+static void c_atomic_write(void)
+{
+	uint32_t e;
+	struct fpkt f;
+
+	if (!begin(NULL))
+		return;
+	e = V.rq_psn;
+	f = atomic_write(e, 1024, pay_a);
+	inject(&f);
+	if (want_ack(&V, SYN_ACK, e))
+		grant(1024, pay_a, 8);
+	f = atomic_write(e, 1024, pay_b);
+	inject(&f);
+	want_ack(&V, SYN_ACK, e);
+	want_state(&V, IBV_QPS_RTS);
+	want_mem();
+	want_counters(&B, CBIT(C_DUP_REQ));
+	still_works(PSN(e + 1));
+	end();
+}
+
+static void c_atomic_write_unaligned(void)
+{
+	struct fpkt f;
+
+	if (!begin(NULL))
+		return;
+	f = atomic_write(V.rq_psn, 1028, pay_a);
+	nak_case(&f, SYN_NAK_INV, 0);
+}
+
+/* 16 bytes, RETH saying 16: an ATOMIC WRITE is 8 bytes or invalid */
+static void c_atomic_write_16(void)
+{
+	struct fpkt f;
+
+	if (!begin(NULL))
+		return;
+	f = atomic_write(V.rq_psn, 1024, pay_a);
+	f.dlen = 16;
+	f.paylen = 16;
+	nak_case(&f, SYN_NAK_INV, 0);
+}
+
+static void c_atomic_write_oob(void)
+{
+	struct fpkt f;
+
+	if (!begin(NULL))
+		return;
+	f = atomic_write(V.rq_psn, PG, pay_a);
+	nak_case(&f, SYN_NAK_ACC, 0);
+}
+
 /* --- READ and ATOMIC that must work -------------------------------------- */
 
 /* The READ response packets for [off, off + len) from PSN @psn on. */
@@ -725,6 +791,10 @@ static const struct {
 	{ "resp: READ past the MR: NAK remote access", c_read_oob },
 	{ "resp: ATOMIC past the MR: NAK remote access", c_atomic_oob },
 	{ "resp: unaligned ATOMIC: NAK invalid request", c_atomic_unaligned },
+	{ "resp: ATOMIC WRITE lands, ACKed; its duplicate ACKed, not executed", c_atomic_write },
+	{ "resp: unaligned ATOMIC WRITE: NAK invalid request", c_atomic_write_unaligned },
+	{ "resp: 16-byte ATOMIC WRITE: NAK invalid request", c_atomic_write_16 },
+	{ "resp: ATOMIC WRITE past the MR: NAK remote access", c_atomic_write_oob },
 	{ "resp: READ returns the right bytes", c_read_ok },
 	{ "resp: 3-packet READ returns the right bytes", c_read_multi },
 	{ "resp: FETCH_ADD once; its duplicate answered, not executed", c_fetch_add },

@@ -277,6 +277,10 @@ static void build_tests(void)
 	t = add("RC ATOMIC_FETCH_AND_ADD (64-bit carry, wrap)", t_faa);
 	if (!atomics)
 		t->skip = "the devices report no atomics";
+	t = add("RC ATOMIC_WRITE: lands whole; misaligned and no-write MR NAKed", t_atomic_write);
+	t->may_move = MAY_REFUSED;
+	if (driver_is_rxe && !(B.attr.device_cap_flags_ex & (1ull << 40)))
+		t->skip = "this kernel's rdma_rxe reports no ATOMIC WRITE (6.2 on)";
 	t = add("RC SEND_WITH_INV of a bound type 2 MW; the rkey is dead after", t_send_inv);
 	/* the write through the dead rkey is refused and NAKed */
 	t->may_move = MAY_REFUSED;

@@ -72,6 +72,7 @@ extern long strays;		/* completions no case expected */
 bool end_open(struct end *e, const char *dev);
 bool end_close(struct end *e);
 bool make_pair(enum ibv_qp_type type);
+bool make_pair_ops(enum ibv_qp_type type, uint64_t send_ops);
 int cq_strays(struct end *e, const char *when);
 void fill_ah(struct ibv_ah_attr *ah, struct end *s, struct end *d);
 int qp_state(struct ibv_qp *qp);
@@ -143,6 +144,7 @@ bool t_inline(const struct test *t);
 bool t_ud(const struct test *t);
 bool t_cas(const struct test *t);
 bool t_faa(const struct test *t);
+bool t_atomic_write(const struct test *t);
 bool t_send_inv(const struct test *t);
 bool t_error(const struct test *t);
 

@@ -141,9 +141,10 @@ int cq_strays(struct end *e, const char *when)
 	return n;
 }
 
-static bool create_qp(struct end *e, enum ibv_qp_type type)
+static bool create_qp(struct end *e, enum ibv_qp_type type,
+		      uint64_t send_ops)
 {
-	struct ibv_qp_init_attr init = {
+	struct ibv_qp_init_attr_ex init = {
 		.send_cq = e->scq,
 		.recv_cq = e->rcq,
 		.qp_type = type,
@@ -169,9 +170,16 @@ static bool create_qp(struct end *e, enum ibv_qp_type type)
 	}
 	/* the last case's QP is gone: nothing may be left of it */
 	cq_strays(e, "before the case");
-	e->qp = ibv_create_qp(e->pd, &init);
+	init.pd = e->pd;
+	init.comp_mask = IBV_QP_INIT_ATTR_PD;
+	if (send_ops) {
+		/* an extended QP: ibv_wr_*() may post these */
+		init.comp_mask |= IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
+		init.send_ops_flags = send_ops;
+	}
+	e->qp = ibv_create_qp_ex(e->ctx, &init);
 	if (!e->qp)
-		ktap_info("%s: ibv_create_qp: %s", e->name, strerror(errno));
+		ktap_info("%s: ibv_create_qp_ex: %s", e->name, strerror(errno));
 	return e->qp;
 }
 
@@ -227,12 +235,20 @@ static bool qp_connect(struct end *s, struct end *d, uint32_t sq_psn,
 	return true;
 }
 
-/* Fresh QPs of @type on both ends, connected to each other. */
-bool make_pair(enum ibv_qp_type type)
+/*
+ * Fresh QPs of @type on both ends, connected to each other; @send_ops
+ * (IBV_QP_EX_WITH_*) makes them extended QPs that post with ibv_wr_*().
+ */
+bool make_pair_ops(enum ibv_qp_type type, uint64_t send_ops)
 {
-	return create_qp(&A, type) && create_qp(&B, type) &&
+	return create_qp(&A, type, send_ops) && create_qp(&B, type, send_ops) &&
 	       qp_connect(&A, &B, PSN_A, PSN_B) &&
 	       qp_connect(&B, &A, PSN_B, PSN_A);
+}
+
+bool make_pair(enum ibv_qp_type type)
+{
+	return make_pair_ops(type, 0);
 }
 
 int qp_state(struct ibv_qp *qp)
@@ -275,6 +291,7 @@ static const char *wc_op_str(int op)
 	case IBV_WC_RDMA_READ: return "RDMA_READ";
 	case IBV_WC_COMP_SWAP: return "COMP_SWAP";
 	case IBV_WC_FETCH_ADD: return "FETCH_ADD";
+	case IBV_WC_ATOMIC_WRITE: return "ATOMIC_WRITE";
 	case IBV_WC_BIND_MW: return "BIND_MW";
 	case IBV_WC_LOCAL_INV: return "LOCAL_INV";
 	case IBV_WC_RECV: return "RECV";
