@@ -469,7 +469,11 @@ static void c_future_psn(void)
 	end();
 }
 
-static void c_dup_write(void)
+/*
+ * @op (one packet, @len bytes to @off) lands; its duplicate, with other
+ * bytes, is ACKed again and not executed.
+ */
+static void dup_case(uint8_t op, uint32_t off, uint32_t len)
 {
 	uint32_t e;
 	struct fpkt f;
@@ -477,11 +481,12 @@ static void c_dup_write(void)
 	if (!begin(NULL))
 		return;
 	e = V.rq_psn;
-	f = write_only(e, mva(768), pay_a, 64);
+	f = write_only(e, mva(off), pay_a, len);
+	f.op = op;
 	inject(&f);
 	if (want_ack(&V, SYN_ACK, e))
-		grant(768, pay_a, 64);
-	f = write_only(e, mva(768), pay_b, 64);
+		grant(off, pay_a, len);
+	f.pay = pay_b;
 	inject(&f);
 	want_ack(&V, SYN_ACK, e);
 	want_state(&V, IBV_QPS_RTS);
@@ -489,6 +494,11 @@ static void c_dup_write(void)
 	want_counters(&B, CBIT(C_DUP_REQ));
 	still_works(PSN(e + 1));
 	end();
+}
+
+static void c_dup_write(void)
+{
+	dup_case(OP_WRITE_ONLY, 768, 64);
 }
 
 /* --- ATOMIC WRITE (IBTA 1.5): RETH and 8 bytes, answered as a WRITE ----- */
@@ -501,60 +511,38 @@ static struct fpkt atomic_write(uint32_t psn, uint32_t off, const void *pay)
 	return f;
 }
 
-/* lands, ACKed; its duplicate (other bytes) is ACKed and not executed */
 static void c_atomic_write(void)
 {
-	uint32_t e;
+	dup_case(OP_ATOMIC_WRITE, 1024, 8);
+}
+
+/* an ATOMIC WRITE of @len bytes (RETH and payload) to @off: NAK @syn */
+static void atomic_write_nak(uint32_t off, uint32_t len, uint8_t syn)
+{
 	struct fpkt f;
 
 	if (!begin(NULL))
 		return;
-	e = V.rq_psn;
-	f = atomic_write(e, 1024, pay_a);
-	inject(&f);
-	if (want_ack(&V, SYN_ACK, e))
-		grant(1024, pay_a, 8);
-	f = atomic_write(e, 1024, pay_b);
-	inject(&f);
-	want_ack(&V, SYN_ACK, e);
-	want_state(&V, IBV_QPS_RTS);
-	want_mem();
-	want_counters(&B, CBIT(C_DUP_REQ));
-	still_works(PSN(e + 1));
-	end();
+	f = atomic_write(V.rq_psn, off, pay_a);
+	f.dlen = len;
+	f.paylen = len;
+	nak_case(&f, syn, 0);
 }
 
 static void c_atomic_write_unaligned(void)
 {
-	struct fpkt f;
-
-	if (!begin(NULL))
-		return;
-	f = atomic_write(V.rq_psn, 1028, pay_a);
-	nak_case(&f, SYN_NAK_INV, 0);
+	atomic_write_nak(1028, 8, SYN_NAK_INV);
 }
 
-/* 16 bytes, RETH saying 16: an ATOMIC WRITE is 8 bytes or invalid */
+/* an ATOMIC WRITE is 8 bytes or invalid */
 static void c_atomic_write_16(void)
 {
-	struct fpkt f;
-
-	if (!begin(NULL))
-		return;
-	f = atomic_write(V.rq_psn, 1024, pay_a);
-	f.dlen = 16;
-	f.paylen = 16;
-	nak_case(&f, SYN_NAK_INV, 0);
+	atomic_write_nak(1024, 16, SYN_NAK_INV);
 }
 
 static void c_atomic_write_oob(void)
 {
-	struct fpkt f;
-
-	if (!begin(NULL))
-		return;
-	f = atomic_write(V.rq_psn, PG, pay_a);
-	nak_case(&f, SYN_NAK_ACC, 0);
+	atomic_write_nak(PG, 8, SYN_NAK_ACC);
 }
 
 /* --- READ and ATOMIC that must work -------------------------------------- */

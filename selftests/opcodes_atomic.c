@@ -115,6 +115,23 @@ static bool atomic_write_post(uint64_t id, void *remote, uint32_t rkey,
 	return !err;
 }
 
+/* An ATOMIC WRITE the peer must refuse: @status, and B's memory as it was. */
+static bool atomic_write_refused(void *remote, uint32_t rkey, uint64_t val,
+				 enum ibv_wc_status status)
+{
+	uint64_t id = wr_seq++;
+	struct wc_want w = { .status = status, .opcode = -1, .wr_id = id,
+			     .byte_len = -1, .qp_num = A.qp->qp_num };
+	bool ok;
+
+	snapshot(&B);
+	if (!atomic_write_post(id, remote, rkey, val))
+		return false;
+	ok = wait_wc(&A, false, &w, NULL);
+	ok &= check_buf(&B);	/* after the completion: the NAK came first */
+	return ok;
+}
+
 /*
  * ATOMIC WRITE (IBTA 1.5): 8 bytes land whole at an aligned address and
  * nothing else moves; a misaligned address is an invalid request and an MR
@@ -158,28 +175,13 @@ bool t_atomic_write(const struct test *t)
 	ok &= cq_quiet(&B, true);
 
 	/* 4 bytes off alignment: NAK invalid request, nothing written */
-	id = wr_seq++;
-	snapshot(&B);
-	if (!atomic_write_post(id, B.buf + off + 4, B.mr->rkey, vals[0]))
-		return false;
-	w = (struct wc_want){ .status = IBV_WC_REM_INV_REQ_ERR, .opcode = -1,
-			      .wr_id = id, .byte_len = -1,
-			      .qp_num = A.qp->qp_num };
-	ok &= wait_wc(&A, false, &w, NULL);
-	ok &= check_buf(&B);
-
+	ok &= atomic_write_refused(B.buf + off + 4, B.mr->rkey, vals[0],
+				   IBV_WC_REM_INV_REQ_ERR);
 	/* an MR without REMOTE_WRITE: NAK remote access, nothing written */
 	if (!make_pair_ops(IBV_QPT_RC, ops))
 		return false;
-	id = wr_seq++;
-	snapshot(&B);
-	if (!atomic_write_post(id, B.nw, B.mr_nw->rkey, vals[1]))
-		return false;
-	w = (struct wc_want){ .status = IBV_WC_REM_ACCESS_ERR, .opcode = -1,
-			      .wr_id = id, .byte_len = -1,
-			      .qp_num = A.qp->qp_num };
-	ok &= wait_wc(&A, false, &w, NULL);
-	ok &= check_buf(&B);
+	ok &= atomic_write_refused(B.nw, B.mr_nw->rkey, vals[1],
+				   IBV_WC_REM_ACCESS_ERR);
 	return ok;
 }
 
