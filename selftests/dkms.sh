@@ -28,6 +28,15 @@ sroce_reset
 rmmod sroce 2>/dev/null
 veth_setup
 
+# The runner staged its own build in extra/, version "git", which DKMS
+# takes for newer than the package's and will not install over ("Module
+# version ... is not newer than what is already found"). A host that never
+# had sroce has none: it is set aside for the test and put back after.
+runner_ko=/lib/modules/$kver/extra/sroce.ko
+if [ -e "$runner_ko" ]; then
+	mv "$runner_ko" /tmp/runner-sroce.ko && depmod "$kver"
+fi
+
 if [ ! -s "$deb" ]; then
 	ktap_not_ok "apt install of the package" "no sroce-dkms_*_all.deb: run tools/package on the host first"
 	ktap_finish
@@ -98,6 +107,9 @@ removed() {
 ktap_check "apt remove takes the module and the DKMS tree away" removed
 
 # what the runner staged is still there for the tests after this one
+if [ -e /tmp/runner-sroce.ko ]; then
+	mv /tmp/runner-sroce.ko "$runner_ko" && depmod "$kver"
+fi
 ktap_check "modprobe finds the runner's sroce.ko again" \
 	sh -c "modinfo -n sroce | grep -qv /updates/dkms/ && modprobe sroce"
 
