@@ -16,6 +16,7 @@
 #include "mcast.h"
 #include "qp.h"
 #include "qp_state.h"
+#include "wqe.h"
 
 static unsigned int max_qp = SROCE_MAX_QP;
 module_param(max_qp, uint, 0644);
@@ -100,11 +101,8 @@ static int sroce_qp_check_init(const struct ib_qp_init_attr *init,
  */
 static size_t sroce_sq_elem_size(const struct ib_qp_cap *cap)
 {
-	/* at least the 8 bytes of an ATOMIC WRITE (they sit inline) */
-	size_t data = max3(cap->max_send_sge * sizeof(struct rxe_sge),
-			   (size_t)cap->max_inline_data, sizeof(u64));
-
-	return roundup_pow_of_two(sizeof(struct rxe_send_wqe) + data);
+	return roundup_pow_of_two(sizeof(struct rxe_send_wqe) +
+				  sroce_swqe_data_size(cap));
 }
 
 static size_t sroce_rq_elem_size(const struct ib_qp_cap *cap)

@@ -14,12 +14,20 @@
 #include "wire.h"
 #include "wqe.h"
 
+/*
+ * Bytes behind a send WQE, in a ring slot and in its private copy: its
+ * SGEs or its inline data, which share the space, and at least the 8
+ * bytes of an ATOMIC WRITE (which sit inline).
+ */
+size_t sroce_swqe_data_size(const struct ib_qp_cap *cap)
+{
+	return max3(cap->max_send_sge * sizeof(struct rxe_sge),
+		    (size_t)cap->max_inline_data, sizeof(u64));
+}
+
 size_t sroce_swqe_stride(const struct ib_qp_cap *cap)
 {
-	size_t data = max3(cap->max_send_sge * sizeof(struct rxe_sge),
-			   (size_t)cap->max_inline_data, sizeof(u64));
-
-	return ALIGN(sizeof(struct sroce_swqe) + data, 8);
+	return ALIGN(sizeof(struct sroce_swqe) + sroce_swqe_data_size(cap), 8);
 }
 
 static bool sroce_opcode_ok(enum ib_qp_type type, u32 opcode, bool user)

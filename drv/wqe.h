@@ -104,6 +104,7 @@ static inline bool sroce_swqe_is_rd(const struct sroce_swqe *w)
 	       w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
 }
 
+size_t sroce_swqe_data_size(const struct ib_qp_cap *cap);
 size_t sroce_swqe_stride(const struct ib_qp_cap *cap);
 int sroce_swqe_fetch(struct sroce_qp *qp, u32 index, struct sroce_swqe *w);
 int sroce_swqe_check_sges(struct sroce_qp *qp, const struct sroce_swqe *w);
