@@ -323,6 +323,7 @@ void sroce_resp_read_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	sroce_res_replay(qp, res, k);
 }
 
+/* @swap_add: for an ATOMIC WRITE, the 8 bytes as they came (no byte order) */
 struct sroce_atomic_ctx {
 	u8 opcode;
 	u64 swap_add;
@@ -341,7 +342,7 @@ static int sroce_atomic_exec(void *ctx, void *va, u32 n)
 	c->orig = READ_ONCE(*p);
 	if (c->opcode == SROCE_OP_FETCH_ADD)
 		WRITE_ONCE(*p, c->orig + c->swap_add);
-	else if (c->orig == c->compare)
+	else if (c->opcode == SROCE_OP_ATOMIC_WRITE || c->orig == c->compare)
 		WRITE_ONCE(*p, c->swap_add);
 	spin_unlock_bh(&sroce_atomic_lock);
 	return 0;
@@ -386,18 +387,6 @@ enum sroce_resp_verdict sroce_resp_atomic(struct sroce_qp *qp,
 	return SROCE_RESP_OK;
 }
 
-static int sroce_atomic_write_exec(void *ctx, void *va, u32 n)
-{
-	u64 *p = va;
-
-	if (n != sizeof(u64))
-		return -EINVAL;
-	spin_lock_bh(&sroce_atomic_lock);
-	WRITE_ONCE(*p, *(u64 *)ctx);
-	spin_unlock_bh(&sroce_atomic_lock);
-	return 0;
-}
-
 /*
  * An ATOMIC WRITE (IBTA 1.5): 8 bytes to an aligned address as one store,
  * which no ATOMIC on any sroce device sees half done. Needs the rights of a
@@ -407,23 +396,23 @@ enum sroce_resp_verdict sroce_resp_atomic_write(struct sroce_qp *qp,
 						struct sroce_pkt *pkt)
 {
 	const struct sroce_reth *reth = sroce_pkt_ext(pkt, pkt->op->off_reth);
+	struct sroce_atomic_ctx c = { .opcode = SROCE_OP_ATOMIC_WRITE };
 	struct sroce_resp *resp = &qp->resp;
 	u64 va = be64_to_cpu(reth->va);
 	struct sroce_ref *ref;
 	struct sroce_mr *mr;
-	u64 val;
 	int err;
 
-	if (be32_to_cpu(reth->len) != sizeof(val) ||
-	    pkt->paylen != sizeof(val) || (va & (sizeof(val) - 1)))
+	if (be32_to_cpu(reth->len) != sizeof(u64) ||
+	    pkt->paylen != sizeof(u64) || (va & (sizeof(u64) - 1)))
 		return SROCE_RESP_INVALID;
-	if (skb_copy_bits(pkt->skb, pkt->pay_off, &val, sizeof(val)))
+	if (skb_copy_bits(pkt->skb, pkt->pay_off, &c.swap_add, sizeof(u64)))
 		return SROCE_RESP_INVALID;
 	mr = sroce_rkey_get(qp, be32_to_cpu(reth->rkey), IB_ACCESS_REMOTE_WRITE,
-			    va, sizeof(val), &ref);
+			    va, sizeof(u64), &ref);
 	if (IS_ERR(mr))
 		return SROCE_RESP_ACCESS;
-	err = sroce_mr_iter(mr, va, sizeof(val), sroce_atomic_write_exec, &val);
+	err = sroce_mr_iter(mr, va, sizeof(u64), sroce_atomic_exec, &c);
 	sroce_mr_put(ref);
 	if (err)
 		return SROCE_RESP_ACCESS;
