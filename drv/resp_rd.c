@@ -348,6 +348,22 @@ static int sroce_atomic_exec(void *ctx, void *va, u32 n)
 	return 0;
 }
 
+/* Executes @c on the 8 bytes at @va that @rkey grants @access to. */
+static int sroce_atomic_run(struct sroce_qp *qp, u32 rkey, int access, u64 va,
+			    struct sroce_atomic_ctx *c)
+{
+	struct sroce_ref *ref;
+	struct sroce_mr *mr;
+	int err;
+
+	mr = sroce_rkey_get(qp, rkey, access, va, sizeof(u64), &ref);
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
+	err = sroce_mr_iter(mr, va, sizeof(u64), sroce_atomic_exec, c);
+	sroce_mr_put(ref);
+	return err;
+}
+
 enum sroce_resp_verdict sroce_resp_atomic(struct sroce_qp *qp,
 					  struct sroce_pkt *pkt)
 {
@@ -360,19 +376,11 @@ enum sroce_resp_verdict sroce_resp_atomic(struct sroce_qp *qp,
 	};
 	u64 va = be64_to_cpu(atm->va);
 	struct sroce_res *res;
-	struct sroce_ref *ref;
-	struct sroce_mr *mr;
-	int err;
 
 	if (va & (sizeof(u64) - 1))
 		return SROCE_RESP_INVALID;
-	mr = sroce_rkey_get(qp, be32_to_cpu(atm->rkey), IB_ACCESS_REMOTE_ATOMIC,
-			    va, sizeof(u64), &ref);
-	if (IS_ERR(mr))
-		return SROCE_RESP_ACCESS;
-	err = sroce_mr_iter(mr, va, sizeof(u64), sroce_atomic_exec, &c);
-	sroce_mr_put(ref);
-	if (err)
+	if (sroce_atomic_run(qp, be32_to_cpu(atm->rkey), IB_ACCESS_REMOTE_ATOMIC,
+			     va, &c))
 		return SROCE_RESP_ACCESS;
 
 	/* recorded always: a duplicate is answered, never executed again */
@@ -399,22 +407,14 @@ enum sroce_resp_verdict sroce_resp_atomic_write(struct sroce_qp *qp,
 	struct sroce_atomic_ctx c = { .opcode = SROCE_OP_ATOMIC_WRITE };
 	struct sroce_resp *resp = &qp->resp;
 	u64 va = be64_to_cpu(reth->va);
-	struct sroce_ref *ref;
-	struct sroce_mr *mr;
-	int err;
 
 	if (be32_to_cpu(reth->len) != sizeof(u64) ||
 	    pkt->paylen != sizeof(u64) || (va & (sizeof(u64) - 1)))
 		return SROCE_RESP_INVALID;
 	if (skb_copy_bits(pkt->skb, pkt->pay_off, &c.swap_add, sizeof(u64)))
 		return SROCE_RESP_INVALID;
-	mr = sroce_rkey_get(qp, be32_to_cpu(reth->rkey), IB_ACCESS_REMOTE_WRITE,
-			    va, sizeof(u64), &ref);
-	if (IS_ERR(mr))
-		return SROCE_RESP_ACCESS;
-	err = sroce_mr_iter(mr, va, sizeof(u64), sroce_atomic_exec, &c);
-	sroce_mr_put(ref);
-	if (err)
+	if (sroce_atomic_run(qp, be32_to_cpu(reth->rkey), IB_ACCESS_REMOTE_WRITE,
+			     va, &c))
 		return SROCE_RESP_ACCESS;
 	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
 	return SROCE_RESP_OK;
