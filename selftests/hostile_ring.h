@@ -2,8 +2,8 @@
 /*
  * selftests/hostile_ring: what hostile_ring.c (the cases) and
  * hostile_ring_lib.c (timed calls, ring access, the hammer thread, QP pairs
- * and their traffic) share: the mirror of rdma-core 44's rxe provider
- * objects, the device's objects and the helpers.
+ * and their traffic) share: the device's objects and the helpers; the
+ * provider's objects are mirrored in rxe_mirror.h.
  */
 #ifndef SROCE_HOSTILE_RING_H
 #define SROCE_HOSTILE_RING_H
@@ -15,45 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rxe_mirror.h"
 #include "test_lib.h"
-
-/* rdma-core 44's provider objects, their verbs_* heads flattened in. */
-struct m_wq {			/* struct rxe_wq */
-	struct rxe_queue_buf *queue;
-	pthread_spinlock_t lock;
-	unsigned int max_sge, max_inline;
-};
-
-struct m_qp {			/* struct rxe_qp after struct verbs_qp */
-	union { struct ibv_qp qp; struct ibv_qp_ex qp_ex; } u;
-	uint32_t comp_mask;
-	void *xrcd;
-	struct mminfo rq_mmap_info;
-	struct m_wq rq;
-	struct mminfo sq_mmap_info;
-	struct m_wq sq;
-};
-
-struct m_cq {			/* struct rxe_cq after struct verbs_cq */
-	union { struct ibv_cq cq; struct ibv_cq_ex cq_ex; } u;
-	struct mminfo mmap_info;
-	struct rxe_queue_buf *queue;
-};
-
-struct m_srq {			/* struct rxe_srq after struct verbs_srq */
-	struct ibv_srq srq;
-	enum ibv_srq_type srq_type;
-	void *xrcd;
-	struct ibv_cq *cq;
-	uint32_t srq_num;
-	struct mminfo mmap_info;
-	struct m_wq rq;
-};
-
-#define QP_SQ(qp)	(((struct m_qp *)(qp))->sq.queue)
-#define QP_RQ(qp)	(((struct m_qp *)(qp))->rq.queue)
-#define SRQ_Q(srq)	(((struct m_srq *)(srq))->rq.queue)
-#define CQ_Q(cq)	(((struct m_cq *)(cq))->queue)
 
 #define LOCAL_IP	"198.18.1.1"
 #define BUF_SIZE	(64 * 1024)
