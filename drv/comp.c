@@ -6,6 +6,7 @@
  */
 #include <linux/jiffies.h>
 
+#include "compat.h"
 #include "qp.h"
 #include "req.h"
 #include "rx.h"
@@ -275,7 +276,9 @@ static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	bool last;
 
 	w = sroce_comp_find_rd(qp, pkt->psn);
-	if (!w || w->opcode != IB_WR_RDMA_READ) {
+	/* a FLUSH is answered by a READ response of 0 bytes */
+	if (!w || (w->opcode != IB_WR_RDMA_READ &&
+		   w->opcode != SROCE_WR_FLUSH)) {
 		sroce_stat_inc(sdev->stats, RX_DROP_STALE_RESP);
 		return;
 	}
@@ -318,7 +321,9 @@ static void sroce_comp_atomic(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	u64 orig;
 
 	w = sroce_comp_find_rd(qp, pkt->psn);
-	if (!w || w->opcode == IB_WR_RDMA_READ || w->first_psn != pkt->psn) {
+	if (!w || (w->opcode != IB_WR_ATOMIC_CMP_AND_SWP &&
+		   w->opcode != IB_WR_ATOMIC_FETCH_AND_ADD) ||
+	    w->first_psn != pkt->psn) {
 		sroce_stat_inc(sdev->stats, RX_DROP_STALE_RESP);
 		return;
 	}

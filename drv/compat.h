@@ -9,6 +9,7 @@
 #define _SROCE_COMPAT_H
 
 #include <rdma/ib_verbs.h>
+#include <rdma/rdma_user_rxe.h>
 #include <rdma/uverbs_ioctl.h>
 
 /* v6.12 moved the unaligned accessors out of asm/ */
@@ -63,6 +64,56 @@ static inline struct ib_udata *sroce_create_cq_udata(struct ib_udata *udata)
 #define SROCE_WR_ATOMIC_WRITE		15	/* IB_UVERBS_WR_ATOMIC_WRITE */
 #define SROCE_WC_ATOMIC_WRITE		9	/* IB_UVERBS_WC_ATOMIC_WRITE */
 #define SROCE_DEVICE_ATOMIC_WRITE	BIT_ULL(40)
+#endif
+
+/*
+ * RDMA FLUSH (IBTA 1.5), from v6.2 on: the verbs, the MR access bit that
+ * grants it and the send WQE's flush fields. 6.1 can register no MR a
+ * FLUSH may target, so sroce offers it only where the kernel has it.
+ */
+#ifdef SROCE_HAVE_FLUSH
+#define SROCE_WR_FLUSH			IB_WR_FLUSH
+#define SROCE_WC_FLUSH			IB_WC_FLUSH
+#define SROCE_DEVICE_FLUSH_GLOBAL	IB_DEVICE_FLUSH_GLOBAL
+#define SROCE_ACCESS_FLUSH_GLOBAL	IB_ACCESS_FLUSH_GLOBAL
+#define SROCE_ACCESS_FLUSH_PERSISTENT	IB_ACCESS_FLUSH_PERSISTENT
+
+static inline bool sroce_have_flush(void)
+{
+	return true;
+}
+
+/* The target a user's FLUSH WQE names (struct rxe_send_wr's wr.flush). */
+static inline void sroce_flush_wr(const struct rxe_send_wr *wr, u64 *va,
+				  u32 *len, u32 *rkey, u8 *type, u8 *level)
+{
+	*va = wr->wr.flush.remote_addr;
+	*len = wr->wr.flush.length;
+	*rkey = wr->wr.flush.rkey;
+	*type = wr->wr.flush.type;
+	*level = wr->wr.flush.level;
+}
+#else
+#define SROCE_WR_FLUSH			14	/* IB_UVERBS_WR_FLUSH */
+#define SROCE_WC_FLUSH			8	/* IB_UVERBS_WC_FLUSH */
+#define SROCE_DEVICE_FLUSH_GLOBAL	0
+#define SROCE_ACCESS_FLUSH_GLOBAL	0
+#define SROCE_ACCESS_FLUSH_PERSISTENT	0
+
+static inline bool sroce_have_flush(void)
+{
+	return false;
+}
+
+static inline void sroce_flush_wr(const struct rxe_send_wr *wr, u64 *va,
+				  u32 *len, u32 *rkey, u8 *type, u8 *level)
+{
+	*va = 0;
+	*len = 0;
+	*rkey = 0;
+	*type = 0;
+	*level = 0;
+}
 #endif
 
 #endif /* _SROCE_COMPAT_H */

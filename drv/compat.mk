@@ -11,3 +11,5 @@ ccflags-y += $(shell grep -qs 'struct udp_table[[:space:]]*\*udp_table;' \
 		     $(sroce_kinc)/net/netns/ipv4.h && echo -DSROCE_HAVE_NETNS_UDP_TABLE)
 ccflags-y += $(shell grep -qs 'IB_WR_ATOMIC_WRITE' $(sroce_kinc)/rdma/ib_verbs.h && \
 		     echo -DSROCE_HAVE_ATOMIC_WRITE)
+ccflags-y += $(shell grep -qs 'IB_WR_FLUSH' $(sroce_kinc)/rdma/ib_verbs.h && \
+		     echo -DSROCE_HAVE_FLUSH)

@@ -96,6 +96,48 @@ struct sroce_mr *sroce_rkey_get(struct sroce_qp *qp, u32 rkey, int access,
 	return mr;
 }
 
+/**
+ * sroce_rkey_flush() - whether @rkey lets a remote peer FLUSH
+ * @qp: the QP the request arrived on.
+ * @rkey: from the packet's RETH.
+ * @access: the FLUSH access the placement type needs.
+ * @va: first byte of the range.
+ * @len: bytes in the range.
+ * @whole: the FETH selects the whole MR: its rights matter, not the range.
+ *
+ * A FLUSH touches no byte, so no reference outlives the check. A window
+ * names a range, never a whole region: @whole through one is refused.
+ *
+ * Returns 0 or -ENOENT, -EACCES, -ERANGE.
+ */
+int sroce_rkey_flush(struct sroce_qp *qp, u32 rkey, int access, u64 va,
+		     u64 len, bool whole)
+{
+	struct sroce_keyed *keyed;
+	struct sroce_ref *ref;
+	struct sroce_mr *mr;
+	int err;
+
+	if (!whole) {
+		mr = sroce_rkey_get(qp, rkey, access, va, len, &ref);
+		if (IS_ERR(mr))
+			return PTR_ERR(mr);
+		sroce_mr_put(ref);
+		return 0;
+	}
+	keyed = sroce_key_get(sroce_qp_dev(qp), rkey, &ref);
+	if (!keyed)
+		return -ENOENT;
+	err = -EACCES;
+	if (keyed->type == SROCE_KEY_MR) {
+		mr = container_of(keyed, struct sroce_mr, keyed);
+		err = sroce_mr_check(mr, qp->ibqp.pd, access,
+				     READ_ONCE(mr->iova), 0);
+	}
+	sroce_key_put(ref);
+	return err;
+}
+
 static void sroce_mw_unbind_locked(struct sroce_mw *mw)
 {
 	lockdep_assert_held(&mw->lock);

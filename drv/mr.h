@@ -43,6 +43,7 @@
 #include <rdma/ib_umem.h>
 #include <rdma/ib_verbs.h>
 
+#include "compat.h"
 #include "device.h"
 #include "table.h"
 
@@ -56,7 +57,8 @@
 				 IB_ACCESS_REMOTE_WRITE | \
 				 IB_ACCESS_REMOTE_READ | \
 				 IB_ACCESS_REMOTE_ATOMIC | \
-				 IB_ACCESS_MW_BIND)
+				 IB_ACCESS_MW_BIND | \
+				 SROCE_ACCESS_FLUSH_GLOBAL)
 
 enum sroce_key_type {
 	SROCE_KEY_MR,

@@ -8,6 +8,7 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 
+#include "compat.h"
 #include "wire.h"
 
 struct sroce_opdef {
@@ -78,6 +79,10 @@ static const struct sroce_opdef sroce_opdefs[] __initconst = {
 	{ 0x17, "RC_SEND_ONLY_INV",
 	  SROCE_OPF_RC | SROCE_OPF_SEND | SROCE_OPF_PAYLOAD |
 	  SROCE_OPF_ONLY | SROCE_OPF_IETH },
+	/* FETH, RETH; answered by a READ RESPONSE ONLY of 0 bytes */
+	{ 0x1c, "RC_FLUSH",
+	  SROCE_OPF_RC | SROCE_OPF_FLUSH | SROCE_OPF_FETH | SROCE_OPF_RETH |
+	  SROCE_OPF_ONLY },
 	/* RETH and 8 bytes; executed as one store, answered by an ACK */
 	{ 0x1d, "RC_ATOMIC_WRITE",
 	  SROCE_OPF_RC | SROCE_OPF_WRITE | SROCE_OPF_RETH |
@@ -125,14 +130,18 @@ static const struct sroce_opdef sroce_opdefs[] __initconst = {
 struct sroce_opinfo sroce_opinfo[256] __ro_after_init;
 
 /*
- * Header order behind the BTH: RETH, DETH, AETH or AtomicETH; then the
- * AtomicAckETH (behind the AETH); then ImmDt; then IETH.
+ * Header order behind the BTH: FETH (FLUSH), RETH, DETH, AETH or
+ * AtomicETH; then the AtomicAckETH (behind the AETH); then ImmDt; then IETH.
  */
 static void __init sroce_opinfo_fill(struct sroce_opinfo *info, u32 flags)
 {
 	u8 off = sizeof(struct sroce_bth);
 
 	info->flags = flags;
+	if (flags & SROCE_OPF_FETH) {
+		info->off_feth = off;
+		off += sizeof(struct sroce_feth);
+	}
 	if (flags & SROCE_OPF_RETH) {
 		info->off_reth = off;
 		off += sizeof(struct sroce_reth);
@@ -168,6 +177,11 @@ void __init sroce_opcode_init(void)
 	sroce_wire_check();
 	for (i = 0; i < ARRAY_SIZE(sroce_opdefs); i++) {
 		struct sroce_opinfo *info = &sroce_opinfo[sroce_opdefs[i].code];
+
+		/* without the kernel's FLUSH no MR may be its target */
+		if ((sroce_opdefs[i].flags & SROCE_OPF_FLUSH) &&
+		    !sroce_have_flush())
+			continue;
 
 		info->name = sroce_opdefs[i].name;
 		sroce_opinfo_fill(info, sroce_opdefs[i].flags);

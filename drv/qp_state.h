@@ -19,6 +19,7 @@
 
 #include <rdma/ib_verbs.h>
 
+#include "compat.h"
 #include "device.h"
 
 /* Attribute mask bits a modify_qp may carry at all (no XRC, no APM). */
@@ -35,7 +36,7 @@
 #define SROCE_QP_ACCESS_SUPPORTED					\
 	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |		\
 	 IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC |		\
-	 IB_ACCESS_OPTIONAL)
+	 SROCE_ACCESS_FLUSH_GLOBAL | IB_ACCESS_OPTIONAL)
 
 #define SROCE_PSN_MASK		0xffffff
 #define SROCE_QPN_MASK		0xffffff

@@ -97,6 +97,8 @@ static enum ib_wc_opcode sroce_wc_opcode(u32 wr_opcode)
 		return IB_WC_FETCH_ADD;
 	case SROCE_WR_ATOMIC_WRITE:
 		return SROCE_WC_ATOMIC_WRITE;
+	case SROCE_WR_FLUSH:
+		return SROCE_WC_FLUSH;
 	case IB_WR_LOCAL_INV:
 		return IB_WC_LOCAL_INV;
 	case IB_WR_BIND_MW:
@@ -452,8 +454,12 @@ static int sroce_req_build(struct sroce_qp *qp, const struct sroce_swqe *w,
 
 		reth->va = cpu_to_be64(w->remote_addr + p->off);
 		reth->rkey = cpu_to_be32(w->rkey);
-		reth->len = cpu_to_be32(w->length - p->off);
+		reth->len = cpu_to_be32(w->opcode == SROCE_WR_FLUSH ?
+					w->flush.len : w->length - p->off);
 	}
+	if (info->off_feth)
+		sroce_feth_set(txb->hdr + info->off_feth, w->flush.plt,
+			       w->flush.sel);
 	if (info->flags & SROCE_OPF_ATMETH) {
 		struct sroce_atmeth *atm = txb->hdr + info->off_atm;
 
@@ -521,6 +527,11 @@ static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
 		break;
 	case IB_WR_ATOMIC_FETCH_AND_ADD:
 		p.opcode = SROCE_OP_FETCH_ADD;
+		p.paylen = 0;
+		p.last = true;
+		break;
+	case SROCE_WR_FLUSH:
+		p.opcode = SROCE_OP_FLUSH;
 		p.paylen = 0;
 		p.last = true;
 		break;

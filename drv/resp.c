@@ -8,6 +8,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 
+#include "compat.h"
 #include "cq.h"
 #include "memops.h"
 #include "qp.h"
@@ -316,6 +317,10 @@ static bool sroce_resp_len_ok(struct sroce_resp *resp, struct sroce_pkt *pkt)
 /* The QP's attributes allow this request (IBTA 9.7.5.1.x, 10.2.x). */
 static bool sroce_resp_allowed(const struct sroce_resp *resp, u32 flags)
 {
+	if (flags & SROCE_OPF_FLUSH)
+		return resp->max_rd &&
+		       (resp->access & (SROCE_ACCESS_FLUSH_GLOBAL |
+					SROCE_ACCESS_FLUSH_PERSISTENT));
 	if (flags & SROCE_OPF_WRITE)
 		return resp->access & IB_ACCESS_REMOTE_WRITE;
 	if (flags & SROCE_OPF_READ)
@@ -336,7 +341,7 @@ static void sroce_resp_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	sroce_stat_inc(sroce_qp_dev(qp)->stats, DUP_REQ);
 	if (!sroce_resp_allowed(resp, flags))
 		return;
-	if (flags & SROCE_OPF_READ) {
+	if (flags & (SROCE_OPF_READ | SROCE_OPF_FLUSH)) {
 		sroce_resp_read_dup(qp, pkt);
 		return;
 	}
@@ -381,6 +386,8 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 		v = SROCE_RESP_INVALID;
 	} else if (flags & SROCE_OPF_SEND) {
 		v = sroce_resp_send(qp, pkt, kick);
+	} else if (flags & SROCE_OPF_FLUSH) {
+		v = sroce_resp_rdma_flush(qp, pkt);
 	} else if (pkt->opcode == SROCE_OP_ATOMIC_WRITE) {
 		v = sroce_resp_atomic_write(qp, pkt);
 	} else if (flags & SROCE_OPF_WRITE) {
@@ -393,7 +400,8 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 
 	switch (v) {
 	case SROCE_RESP_OK:
-		if (flags & (SROCE_OPF_READ | SROCE_OPF_ATOMIC))
+		if (flags & (SROCE_OPF_READ | SROCE_OPF_ATOMIC |
+			     SROCE_OPF_FLUSH))
 			return;	/* epsn moved past the whole request */
 		resp->epsn = sroce_psn_add(resp->epsn, 1);
 		if (pkt->ackreq)

@@ -150,6 +150,8 @@ enum sroce_resp_verdict sroce_resp_atomic(struct sroce_qp *qp,
 					  struct sroce_pkt *pkt);
 enum sroce_resp_verdict sroce_resp_atomic_write(struct sroce_qp *qp,
 						struct sroce_pkt *pkt);
+enum sroce_resp_verdict sroce_resp_rdma_flush(struct sroce_qp *qp,
+					      struct sroce_pkt *pkt);
 void sroce_resp_rd_reset(struct sroce_resp *resp, bool forget);
 void sroce_resp_atomic_dup(struct sroce_qp *qp, struct sroce_pkt *pkt);
 void sroce_resp_work(struct work_struct *work);

@@ -9,6 +9,7 @@
  */
 #include <linux/spinlock.h>
 
+#include "compat.h"
 #include "cq.h"
 #include "memops.h"
 #include "qp.h"
@@ -417,6 +418,56 @@ enum sroce_resp_verdict sroce_resp_atomic_write(struct sroce_qp *qp,
 			     va, &c))
 		return SROCE_RESP_ACCESS;
 	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
+	return SROCE_RESP_OK;
+}
+
+/*
+ * A FLUSH (IBTA 1.5): make what was written to the range (or the whole MR)
+ * visible. A soft device's writes are CPU stores, visible to every CPU once
+ * done, and every earlier request was executed before this one: a barrier
+ * is all. Persistence would need an MR on persistent memory, which sroce
+ * never grants (no IB_DEVICE_FLUSH_PERSISTENT), so the key check refuses
+ * it. Answered, in PSN order behind the READs before it, by a READ
+ * response of 0 bytes: recorded as a 0-byte READ, so a duplicate is
+ * answered again the same way.
+ */
+enum sroce_resp_verdict sroce_resp_rdma_flush(struct sroce_qp *qp,
+					      struct sroce_pkt *pkt)
+{
+	const struct sroce_feth *feth = sroce_pkt_ext(pkt, pkt->op->off_feth);
+	const struct sroce_reth *reth = sroce_pkt_ext(pkt, pkt->op->off_reth);
+	u32 plt = sroce_feth_plt(feth), sel = sroce_feth_sel(feth);
+	u32 rkey = be32_to_cpu(reth->rkey), len = be32_to_cpu(reth->len);
+	struct sroce_resp *resp = &qp->resp;
+	u64 va = be64_to_cpu(reth->va);
+	struct sroce_res *res;
+	int access = 0;
+
+	if (!plt || (plt & ~(SROCE_FLUSH_PLT_GLOBAL | SROCE_FLUSH_PLT_PERSIST)) ||
+	    sel > SROCE_FLUSH_SEL_MR)
+		return SROCE_RESP_INVALID;
+	if (plt & SROCE_FLUSH_PLT_GLOBAL)
+		access |= SROCE_ACCESS_FLUSH_GLOBAL;
+	if (plt & SROCE_FLUSH_PLT_PERSIST)
+		access |= SROCE_ACCESS_FLUSH_PERSISTENT;
+	/* each placement type asked for: the QP enables it, the key grants it */
+	if ((resp->access & access) != access)
+		return SROCE_RESP_INVALID;
+	if (sroce_rkey_flush(qp, rkey, access, va, len,
+			     sel == SROCE_FLUSH_SEL_MR))
+		return SROCE_RESP_ACCESS;
+	smp_mb();	/* the executed writes before the answer */
+
+	res = sroce_res_new(resp);
+	res->kind = SROCE_RES_READ;
+	res->psn = pkt->psn;
+	res->npkts = 1;
+	res->va = va;
+	res->rkey = rkey;
+	res->len = 0;
+	resp->epsn = sroce_psn_add(pkt->psn, 1);
+	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
+	sroce_res_queue(qp, res);
 	return SROCE_RESP_OK;
 }
 

@@ -97,6 +97,23 @@ struct sroce_immdt {
 	__be32 imm;
 } __packed;
 
+/*
+ * FLUSH Extended Transport Header (IBTA 1.5), 4 bytes: the placement type
+ * (bit 0 global visibility, bit 1 persistence) in bits 3:0, the
+ * selectivity (0 a range of the MR, 1 the whole MR) in bits 5:4.
+ */
+struct sroce_feth {
+	__be32 bits;
+} __packed;
+
+#define SROCE_FETH_PLT_MASK	0x0000000fU
+#define SROCE_FETH_SEL_MASK	0x00000030U
+#define SROCE_FETH_SEL_SHIFT	4
+#define SROCE_FLUSH_PLT_GLOBAL	0x1
+#define SROCE_FLUSH_PLT_PERSIST	0x2
+#define SROCE_FLUSH_SEL_RANGE	0
+#define SROCE_FLUSH_SEL_MR	1
+
 struct sroce_ieth {
 	__be32 rkey;
 } __packed;
@@ -111,6 +128,7 @@ static inline void sroce_wire_check(void)
 	BUILD_BUG_ON(sizeof(struct sroce_deth) != 8);
 	BUILD_BUG_ON(sizeof(struct sroce_immdt) != 4);
 	BUILD_BUG_ON(sizeof(struct sroce_ieth) != 4);
+	BUILD_BUG_ON(sizeof(struct sroce_feth) != 4);
 }
 
 /* --- BTH accessors --------------------------------------------------- */
@@ -182,6 +200,24 @@ static inline u32 sroce_deth_sqpn(const struct sroce_deth *deth)
 	return be32_to_cpu(deth->sqpn) & SROCE_QPN_MASK;
 }
 
+static inline u32 sroce_feth_plt(const struct sroce_feth *feth)
+{
+	return be32_to_cpu(feth->bits) & SROCE_FETH_PLT_MASK;
+}
+
+static inline u32 sroce_feth_sel(const struct sroce_feth *feth)
+{
+	return (be32_to_cpu(feth->bits) & SROCE_FETH_SEL_MASK) >>
+	       SROCE_FETH_SEL_SHIFT;
+}
+
+static inline void sroce_feth_set(struct sroce_feth *feth, u32 plt, u32 sel)
+{
+	feth->bits = cpu_to_be32((plt & SROCE_FETH_PLT_MASK) |
+				 ((sel << SROCE_FETH_SEL_SHIFT) &
+				  SROCE_FETH_SEL_MASK));
+}
+
 /* --- PSN arithmetic (24 bits, modulo) ---------------------------------- */
 
 static inline u32 sroce_psn_add(u32 psn, u32 n)
@@ -221,6 +257,7 @@ enum sroce_opcode {
 	SROCE_OP_FETCH_ADD		= 0x14,
 	SROCE_OP_SEND_LAST_INV		= 0x16,
 	SROCE_OP_SEND_ONLY_INV		= 0x17,
+	SROCE_OP_FLUSH			= 0x1c,	/* IBTA 1.5 */
 	SROCE_OP_ATOMIC_WRITE		= 0x1d,	/* IBTA 1.5 */
 };
 
@@ -251,6 +288,8 @@ enum {
 	SROCE_OPF_RC		= BIT(16),
 	SROCE_OPF_UC		= BIT(17),
 	SROCE_OPF_UD		= BIT(18),
+	SROCE_OPF_FETH		= BIT(19),
+	SROCE_OPF_FLUSH		= BIT(20),	/* answered as a 0-byte READ */
 };
 
 #define SROCE_OPF_ONLY		(SROCE_OPF_FIRST | SROCE_OPF_LAST)
@@ -272,6 +311,7 @@ struct sroce_opinfo {
 	u8 off_deth;
 	u8 off_imm;
 	u8 off_ieth;
+	u8 off_feth;
 };
 
 extern struct sroce_opinfo sroce_opinfo[256];

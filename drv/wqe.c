@@ -45,6 +45,9 @@ static bool sroce_opcode_ok(enum ib_qp_type type, u32 opcode, bool user)
 	case IB_WR_SEND_WITH_INV:
 	case SROCE_WR_ATOMIC_WRITE:
 		return type == IB_QPT_RC;
+	case SROCE_WR_FLUSH:
+		/* the kernel has no work request that names a FLUSH's target */
+		return user && type == IB_QPT_RC && sroce_have_flush();
 	case IB_WR_LOCAL_INV:
 	case IB_WR_BIND_MW:
 		return type == IB_QPT_RC || type == IB_QPT_UC;
@@ -129,6 +132,20 @@ int sroce_swqe_fetch(struct sroce_qp *qp, u32 index, struct sroce_swqe *w)
 		break;
 	case IB_WR_LOCAL_INV:
 		return 0;
+	case SROCE_WR_FLUSH: {
+		u8 plt, sel;
+
+		/* no local data: the range is the peer's */
+		sroce_flush_wr(&src.wr, &w->remote_addr, &w->flush.len,
+			       &w->rkey, &plt, &sel);
+		if (!plt || (plt & ~(SROCE_FLUSH_PLT_GLOBAL |
+				     SROCE_FLUSH_PLT_PERSIST)) ||
+		    sel > SROCE_FLUSH_SEL_MR)
+			goto err;
+		w->flush.plt = plt;
+		w->flush.sel = sel;
+		return 0;
+	}
 	case IB_WR_BIND_MW:
 		w->mem.addr = src.wr.wr.mw.addr;
 		w->mem.length = src.wr.wr.mw.length;

@@ -22,6 +22,7 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_user_rxe.h>
 
+#include "compat.h"
 #include "mr.h"
 #include "tx.h"
 
@@ -48,6 +49,8 @@ enum sroce_swqe_state {
  * @first_psn, @npkts: the PSNs the message spans (a READ spans its
  *	responses); set when the first packet goes out.
  * @rd_pkts: READ: response packets received in order.
+ * @flush: FLUSH: the range's length (the message has none), and the
+ *	placement type and selectivity for the FETH.
  * @sge, @inline_data: the local buffers (the QP's stride holds them).
  */
 struct sroce_swqe {
@@ -68,6 +71,11 @@ struct sroce_swqe {
 	u32 first_psn;
 	u32 npkts;
 	u32 rd_pkts;
+	struct {
+		u32 len;
+		u8 plt;
+		u8 sel;
+	} flush;
 	struct {
 		struct sroce_path path;
 		u32 qpn;
@@ -96,12 +104,16 @@ struct sroce_rwqe {
 	struct rxe_sge sge[SROCE_MAX_SGE_RWQE];
 };
 
-/* A READ or an ATOMIC: answered with data, limited by max_rd_atomic. */
+/*
+ * A READ, an ATOMIC or a FLUSH: answered with a response (a FLUSH with a
+ * READ response of 0 bytes), limited by max_rd_atomic.
+ */
 static inline bool sroce_swqe_is_rd(const struct sroce_swqe *w)
 {
 	return w->opcode == IB_WR_RDMA_READ ||
 	       w->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
-	       w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD;
+	       w->opcode == IB_WR_ATOMIC_FETCH_AND_ADD ||
+	       w->opcode == SROCE_WR_FLUSH;
 }
 
 size_t sroce_swqe_data_size(const struct ib_qp_cap *cap);

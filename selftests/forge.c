@@ -26,7 +26,8 @@ static void on_signal(int sig)
 
 int main(void)
 {
-	int nresp = case_resp_count(), nreq = case_req_count(), i, rc;
+	int nresp = case_resp_count(), nrd = case_rd_count();
+	int nreq = case_req_count(), i, rc;
 	long t0 = now_ms();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -48,11 +49,16 @@ int main(void)
 		env_teardown();
 		return ktap_finish();
 	}
-	ktap_plan(nresp + nreq);
+	ktap_plan(nresp + nrd + nreq);
 	for (i = 0; i < nresp; i++) {
 		case_ok = true;
 		case_resp(i);
 		ktap_result(case_ok, "%s", case_resp_name(i));
+	}
+	for (i = 0; i < nrd; i++) {
+		case_ok = true;
+		case_rd(i);
+		ktap_result(case_ok, "%s", case_rd_name(i));
 	}
 	for (i = 0; i < nreq; i++) {
 		case_ok = true;

@@ -11,7 +11,8 @@
  *
  * forge_pkt.c: frames, the ICRC, the peer socket. forge_env.c: the
  * network, the device, memory with guard pages, victim QPs, counters.
- * forge_resp.c: responder cases; forge_req.c: requester cases, UD/UC/GSI,
+ * forge_resp.c: responder cases; forge_rd.c: READ, ATOMIC, ATOMIC WRITE
+ * and FLUSH at the responder; forge_req.c: requester cases, UD/UC/GSI,
  * the flood. forge.c: the case list and KTAP.
  */
 #ifndef FORGE_H
@@ -54,6 +55,7 @@ enum {
 	OP_ATOMIC_ACK	= 0x12,
 	OP_CMP_SWAP	= 0x13,
 	OP_FETCH_ADD	= 0x14,
+	OP_FLUSH	= 0x1c,
 	OP_ATOMIC_WRITE	= 0x1d,
 	OP_UC_SEND_ONLY	= 0x24,
 	OP_UC_WRITE_ONLY = 0x2a,
@@ -75,7 +77,7 @@ enum {
 struct opl {
 	bool valid;
 	bool payload;
-	uint8_t reth, deth, aeth, atmeth, atmack, imm, ieth;
+	uint8_t feth, reth, deth, aeth, atmeth, atmack, imm, ieth;
 	uint8_t hdr;		/* BTH and every extension header */
 };
 
@@ -92,6 +94,7 @@ struct fpkt {
 	uint64_t va;		/* RETH, AtomicETH */
 	uint32_t rkey;
 	uint32_t dlen;		/* RETH DMA length */
+	uint32_t feth;		/* FLUSH: placement type, selectivity << 4 */
 	uint64_t swap_add, compare;
 	uint32_t qkey, sqpn;	/* DETH */
 	uint8_t syn;		/* AETH */
@@ -216,10 +219,30 @@ bool want_no_wc(const struct victim *v, int ms);
 bool want_wc(const struct victim *v, uint64_t wr_id, int status,
 	     struct ibv_wc *out);
 
+/* forge_resp.c: the responder cases' victim, counters, payloads, helpers */
+extern struct victim RV;
+extern struct counters RB;
+extern uint8_t pay_a[2048], pay_b[2048];
+uint64_t mva(int64_t off);
+bool resp_begin(const struct vopts *o);
+void resp_end(void);
+struct fpkt req(uint8_t op, uint32_t psn);
+struct fpkt write_only(uint32_t psn, uint64_t va, const void *pay,
+		       uint32_t n);
+void grant(uint32_t off, const void *pay, uint32_t n);
+void still_works(uint32_t psn);
+void nak_case(struct fpkt *f, uint8_t syn, unsigned int cnt);
+void dup_case(uint8_t op, uint32_t off, uint32_t len);
+void drop_case(const uint8_t *tp, size_t n, bool icrc, int cnt,
+	       uint32_t quiet_qpn);
+
 /* the cases */
 void case_resp(int n);
 int case_resp_count(void);
 const char *case_resp_name(int n);
+void case_rd(int n);
+int case_rd_count(void);
+const char *case_rd_name(int n);
 void case_req(int n);
 int case_req_count(void);
 const char *case_req_name(int n);

@@ -53,7 +53,8 @@ unsigned long peer_icrc_bad;
 bool op_layout(uint8_t op, struct opl *l)
 {
 	uint8_t t = op & 0xe0, c = op & 0x1f, off = BTH_LEN;
-	bool reth = false, aeth = false, atm = false, atmack = false;
+	bool feth = false, reth = false, aeth = false, atm = false;
+	bool atmack = false;
 	bool imm = false, ieth = false, deth = false, pay = false;
 
 	memset(l, 0, sizeof(*l));
@@ -83,6 +84,9 @@ bool op_layout(uint8_t op, struct opl *l)
 		case 0x0c:
 			reth = true;
 			break;
+		case 0x1c:		/* FLUSH: FETH, then RETH */
+			feth = reth = true;
+			break;
 		case 0x0d: case 0x0f: case 0x10:
 			pay = aeth = true;
 			break;
@@ -106,6 +110,10 @@ bool op_layout(uint8_t op, struct opl *l)
 		}
 	} else {
 		return false;
+	}
+	if (feth) {
+		l->feth = off;
+		off += 4;
 	}
 	if (reth) {
 		l->reth = off;
@@ -196,6 +204,8 @@ size_t tp_build(uint8_t *tp, const struct fpkt *p)
 	put16(tp + 2, p->pkey ? p->pkey : 0xffff);
 	put32(tp + 4, p->qpn & 0xffffff);
 	put32(tp + 8, (p->ackreq ? 0x80000000u : 0) | PSN(p->psn));
+	if (l.feth)
+		put32(tp + l.feth, p->feth);
 	if (l.reth) {
 		put64(tp + l.reth, p->va);
 		put32(tp + l.reth + 8, p->rkey);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * selftests/forge: the responder under forged requests. Each case gets a
+ * selftests/forge: the responder under forged requests (forge_rd.c: the
+ * requests answered with data: READ, ATOMIC, ATOMIC WRITE, FLUSH), and the
+ * helpers both files use. Each case gets a
  * fresh RC victim QP (full remote access unless said otherwise) and a
  * freshly patterned MR page between two guard pages; it injects requests
  * as the peer and checks the answer on the wire (ACK, NAK with syndrome and
@@ -14,16 +16,16 @@
 
 #include "forge.h"
 
-static struct victim V;
-static struct counters B;
-static uint8_t pay_a[2048], pay_b[2048];
+struct victim RV;
+struct counters RB;
+uint8_t pay_a[2048], pay_b[2048];
 
-static uint64_t mva(int64_t off)
+uint64_t mva(int64_t off)
 {
 	return (uint64_t)(uintptr_t)E.mrbuf + (uint64_t)off;
 }
 
-static bool begin(const struct vopts *o)
+bool resp_begin(const struct vopts *o)
 {
 	struct vopts d;
 	int i;
@@ -38,29 +40,29 @@ static bool begin(const struct vopts *o)
 	}
 	mem_reset();
 	peer_drain();
-	if (victim_new(&V, o)) {
+	if (victim_new(&RV, o)) {
 		fail("cannot create the victim QP");
 		return false;
 	}
-	counters_read(&B);
+	counters_read(&RB);
 	return true;
 }
 
-static void end(void)
+void resp_end(void)
 {
-	victim_free(&V);
+	victim_free(&RV);
 }
 
-static struct fpkt req(uint8_t op, uint32_t psn)
+struct fpkt req(uint8_t op, uint32_t psn)
 {
 	struct fpkt f = {
-		.op = op, .qpn = V.qpn, .psn = psn, .ackreq = true, .pad = -1,
+		.op = op, .qpn = RV.qpn, .psn = psn, .ackreq = true, .pad = -1,
 		.rkey = E.mr->rkey,
 	};
 	return f;
 }
 
-static struct fpkt write_only(uint32_t psn, uint64_t va, const void *pay,
+struct fpkt write_only(uint32_t psn, uint64_t va, const void *pay,
 			      uint32_t n)
 {
 	struct fpkt f = req(OP_WRITE_ONLY, psn);
@@ -72,18 +74,18 @@ static struct fpkt write_only(uint32_t psn, uint64_t va, const void *pay,
 	return f;
 }
 
-static void grant(uint32_t off, const void *pay, uint32_t n)
+void grant(uint32_t off, const void *pay, uint32_t n)
 {
 	memcpy(E.shadow + off, pay, n);
 }
 
 /* A WRITE at the expected PSN lands and is ACKed: the QP still works. */
-static void still_works(uint32_t psn)
+void still_works(uint32_t psn)
 {
 	struct fpkt f = write_only(psn, mva(3000), pay_b, 48);
 
 	inject(&f);
-	if (want_ack(&V, SYN_ACK, psn))
+	if (want_ack(&RV, SYN_ACK, psn))
 		grant(3000, pay_b, 48);
 	want_mem();
 }
@@ -94,16 +96,16 @@ static void c_write_ok(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(128), pay_a, 64);
+	f = write_only(RV.rq_psn, mva(128), pay_a, 64);
 	inject(&f);
-	if (want_ack(&V, SYN_ACK, V.rq_psn))
+	if (want_ack(&RV, SYN_ACK, RV.rq_psn))
 		grant(128, pay_a, 64);
 	want_mem();
-	want_state(&V, IBV_QPS_RTS);
-	want_counters(&B, 0);
-	end();
+	want_state(&RV, IBV_QPS_RTS);
+	want_counters(&RB, 0);
+	resp_end();
 }
 
 /*
@@ -120,10 +122,10 @@ static void c_gso_writes(void)
 	struct fpkt f;
 	int k;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
 	for (k = 0; k < N; k++) {
-		f = write_only(V.rq_psn + k, mva(512 + 256 * k), pay_a + 16 * k,
+		f = write_only(RV.rq_psn + k, mva(512 + 256 * k), pay_a + 16 * k,
 			       LEN);
 		f.ackreq = k == N - 1;
 		/* every unit has one length: the GSO segment size */
@@ -132,16 +134,16 @@ static void c_gso_writes(void)
 	if (peer_send_gso(tps, tlen, N)) {
 		fail("the peer cannot send a UDP GSO datagram: %s",
 		     strerror(errno));
-		end();
+		resp_end();
 		return;
 	}
-	if (want_ack(&V, SYN_ACK, V.rq_psn + N - 1))
+	if (want_ack(&RV, SYN_ACK, RV.rq_psn + N - 1))
 		for (k = 0; k < N; k++)
 			grant(512 + 256 * k, pay_a + 16 * k, LEN);
 	want_mem();
-	want_state(&V, IBV_QPS_RTS);
-	want_counters(&B, 0);
-	end();
+	want_state(&RV, IBV_QPS_RTS);
+	want_counters(&RB, 0);
+	resp_end();
 }
 
 static void c_bad_icrc(void)
@@ -150,42 +152,42 @@ static void c_bad_icrc(void)
 	struct fpkt f;
 	size_t n;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(256), pay_a, 64);
+	f = write_only(RV.rq_psn, mva(256), pay_a, 64);
 	n = tp_build(tp, &f);
 	peer_send_tp(tp, n, true, 0x00010000);
-	want_quiet(V.peer_qpn, QUIET_MS);
+	want_quiet(RV.peer_qpn, QUIET_MS);
 	want_mem();
-	want_state(&V, IBV_QPS_RTS);
-	want_counters(&B, CBIT(C_BAD_ICRC));
+	want_state(&RV, IBV_QPS_RTS);
+	want_counters(&RB, CBIT(C_BAD_ICRC));
 	/* the same frame with its right ICRC lands */
 	peer_send_tp(tp, n, true, 0);
-	if (want_ack(&V, SYN_ACK, V.rq_psn))
+	if (want_ack(&RV, SYN_ACK, RV.rq_psn))
 		grant(256, pay_a, 64);
 	want_mem();
-	end();
+	resp_end();
 }
 
 /* --- requests answered with a NAK that ends the QP ---------------------- */
 
-static void nak_case(struct fpkt *f, uint8_t syn, unsigned int cnt)
+void nak_case(struct fpkt *f, uint8_t syn, unsigned int cnt)
 {
 	inject(f);
-	want_ack(&V, syn, f->psn);
-	want_state(&V, IBV_QPS_ERR);
+	want_ack(&RV, syn, f->psn);
+	want_state(&RV, IBV_QPS_ERR);
 	want_mem();
-	want_counters(&B, CBIT(C_NAKS_SENT) | cnt);
-	end();
+	want_counters(&RB, CBIT(C_NAKS_SENT) | cnt);
+	resp_end();
 }
 
 static void c_wrong_rkey(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(64), pay_a, 64);
+	f = write_only(RV.rq_psn, mva(64), pay_a, 64);
 	f.rkey ^= 0x1;
 	nak_case(&f, SYN_NAK_ACC, 0);
 }
@@ -194,9 +196,9 @@ static void c_other_pd(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, (uintptr_t)E.area2 + 64, pay_a, 64);
+	f = write_only(RV.rq_psn, (uintptr_t)E.area2 + 64, pay_a, 64);
 	f.rkey = E.mr2->rkey;
 	nak_case(&f, SYN_NAK_ACC, 0);
 }
@@ -205,9 +207,9 @@ static void c_oob_below(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(-16), pay_a, 32);
+	f = write_only(RV.rq_psn, mva(-16), pay_a, 32);
 	nak_case(&f, SYN_NAK_ACC, 0);
 }
 
@@ -215,9 +217,9 @@ static void c_oob_above(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(PG - 16), pay_a, 32);
+	f = write_only(RV.rq_psn, mva(PG - 16), pay_a, 32);
 	nak_case(&f, SYN_NAK_ACC, 0);
 }
 
@@ -225,9 +227,9 @@ static void c_oob_wrap(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, 0xffffffffffffffe0ull, pay_a, 64);
+	f = write_only(RV.rq_psn, 0xffffffffffffffe0ull, pay_a, 64);
 	nak_case(&f, SYN_NAK_ACC, 0);
 }
 
@@ -235,9 +237,9 @@ static void c_dlen_above(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(128), pay_a, 64);
+	f = write_only(RV.rq_psn, mva(128), pay_a, 64);
 	f.dlen = 128;
 	nak_case(&f, SYN_NAK_INV, 0);
 }
@@ -246,9 +248,9 @@ static void c_dlen_below(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(128), pay_a, 64);
+	f = write_only(RV.rq_psn, mva(128), pay_a, 64);
 	f.dlen = 32;
 	nak_case(&f, SYN_NAK_INV, 0);
 }
@@ -257,9 +259,9 @@ static void c_above_mtu(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(0), pay_a, MTU_BYTES + 256);
+	f = write_only(RV.rq_psn, mva(0), pay_a, MTU_BYTES + 256);
 	nak_case(&f, SYN_NAK_INV, 0);
 }
 
@@ -267,9 +269,9 @@ static void c_read_oob(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = req(OP_READ_REQ, V.rq_psn);
+	f = req(OP_READ_REQ, RV.rq_psn);
 	f.va = mva(PG - 16);
 	f.dlen = 64;
 	nak_case(&f, SYN_NAK_ACC, 0);
@@ -279,9 +281,9 @@ static void c_atomic_oob(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = req(OP_FETCH_ADD, V.rq_psn);
+	f = req(OP_FETCH_ADD, RV.rq_psn);
 	f.va = mva(PG);
 	f.swap_add = 1;
 	nak_case(&f, SYN_NAK_ACC, 0);
@@ -291,9 +293,9 @@ static void c_atomic_unaligned(void)
 {
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = req(OP_FETCH_ADD, V.rq_psn);
+	f = req(OP_FETCH_ADD, RV.rq_psn);
 	f.va = mva(68);
 	f.swap_add = 1;
 	nak_case(&f, SYN_NAK_INV, 0);
@@ -308,12 +310,12 @@ static void noacc_case(uint8_t op)
 	vopts_rc(&o);
 	o.access = 0;
 	o.max_dest_rd = 0;
-	if (!begin(&o))
+	if (!resp_begin(&o))
 		return;
 	if (op == OP_WRITE_ONLY) {
-		f = write_only(V.rq_psn, mva(256), pay_a, 64);
+		f = write_only(RV.rq_psn, mva(256), pay_a, 64);
 	} else {
-		f = req(op, V.rq_psn);
+		f = req(op, RV.rq_psn);
 		f.va = mva(256);
 		f.dlen = 64;
 		f.swap_add = 7;
@@ -338,16 +340,16 @@ static void c_noacc_atomic(void)
 
 /* --- frames dropped without an answer ----------------------------------- */
 
-static void drop_case(const uint8_t *tp, size_t n, bool icrc, int cnt,
-		      uint32_t quiet_qpn)
+void drop_case(const uint8_t *tp, size_t n, bool icrc, int cnt,
+	       uint32_t quiet_qpn)
 {
 	peer_send_tp(tp, n, icrc, 0);
 	want_quiet(quiet_qpn, QUIET_MS);
-	want_state(&V, IBV_QPS_RTS);
+	want_state(&RV, IBV_QPS_RTS);
 	want_mem();
-	want_counters(&B, CBIT(cnt));
-	still_works(V.rq_psn);
-	end();
+	want_counters(&RB, CBIT(cnt));
+	still_works(RV.rq_psn);
+	resp_end();
 }
 
 static void c_trunc_bth(void)
@@ -355,11 +357,11 @@ static void c_trunc_bth(void)
 	uint8_t tp[MAX_FRAME];
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(64), pay_a, 64);
+	f = write_only(RV.rq_psn, mva(64), pay_a, 64);
 	tp_build(tp, &f);
-	drop_case(tp, 8, false, C_SHORT, V.peer_qpn);
+	drop_case(tp, 8, false, C_SHORT, RV.peer_qpn);
 }
 
 static void c_trunc_reth(void)
@@ -367,11 +369,11 @@ static void c_trunc_reth(void)
 	uint8_t tp[MAX_FRAME];
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(64), pay_a, 64);
+	f = write_only(RV.rq_psn, mva(64), pay_a, 64);
 	tp_build(tp, &f);
-	drop_case(tp, 12 + 8, false, C_SHORT, V.peer_qpn);
+	drop_case(tp, 12 + 8, false, C_SHORT, RV.peer_qpn);
 }
 
 static void c_pad_no_payload(void)
@@ -379,13 +381,13 @@ static void c_pad_no_payload(void)
 	uint8_t tp[MAX_FRAME];
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = req(OP_READ_REQ, V.rq_psn);
+	f = req(OP_READ_REQ, RV.rq_psn);
 	f.va = mva(64);
 	f.dlen = 64;
 	f.pad = 2;
-	drop_case(tp, tp_build(tp, &f), true, C_BAD_HEADER, V.peer_qpn);
+	drop_case(tp, tp_build(tp, &f), true, C_BAD_HEADER, RV.peer_qpn);
 }
 
 static void c_pad_too_long(void)
@@ -393,12 +395,12 @@ static void c_pad_too_long(void)
 	uint8_t tp[MAX_FRAME];
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(64), pay_a, 0);
+	f = write_only(RV.rq_psn, mva(64), pay_a, 0);
 	f.pad = 3;
 	/* PadCnt 3 in the BTH, but no pad bytes in the frame */
-	drop_case(tp, tp_build(tp, &f) - 3, true, C_SHORT, V.peer_qpn);
+	drop_case(tp, tp_build(tp, &f) - 3, true, C_SHORT, RV.peer_qpn);
 }
 
 static void c_bad_opcode(void)
@@ -406,12 +408,12 @@ static void c_bad_opcode(void)
 	uint8_t tp[MAX_FRAME];
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = req(0x15, V.rq_psn);	/* reserved in RC */
+	f = req(0x15, RV.rq_psn);	/* reserved in RC */
 	f.pay = pay_a;
 	f.paylen = 16;
-	drop_case(tp, tp_build(tp, &f), true, C_BAD_OPCODE, V.peer_qpn);
+	drop_case(tp, tp_build(tp, &f), true, C_BAD_OPCODE, RV.peer_qpn);
 }
 
 static void c_uc_to_rc(void)
@@ -419,11 +421,11 @@ static void c_uc_to_rc(void)
 	uint8_t tp[MAX_FRAME];
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(64), pay_a, 64);
+	f = write_only(RV.rq_psn, mva(64), pay_a, 64);
 	f.op = OP_UC_WRITE_ONLY;
-	drop_case(tp, tp_build(tp, &f), true, C_BAD_HEADER, V.peer_qpn);
+	drop_case(tp, tp_build(tp, &f), true, C_BAD_HEADER, RV.peer_qpn);
 }
 
 static void c_no_qp(void)
@@ -431,9 +433,9 @@ static void c_no_qp(void)
 	uint8_t tp[MAX_FRAME];
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	f = write_only(V.rq_psn, mva(64), pay_a, 64);
+	f = write_only(RV.rq_psn, mva(64), pay_a, 64);
 	f.qpn = 0xfedcba;
 	drop_case(tp, tp_build(tp, &f), true, C_NO_QP, ~0u);
 }
@@ -445,309 +447,60 @@ static void c_future_psn(void)
 	uint32_t e;
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	e = V.rq_psn;
+	e = RV.rq_psn;
 	f = write_only(e + 3, mva(0), pay_b, 64);
 	inject(&f);
-	want_ack(&V, SYN_NAK_SEQ, e);
+	want_ack(&RV, SYN_NAK_SEQ, e);
 	f = write_only(e + 4, mva(256), pay_b, 64);
 	inject(&f);
-	if (!want_quiet(V.peer_qpn, QUIET_MS))
+	if (!want_quiet(RV.peer_qpn, QUIET_MS))
 		note("a second PSN sequence NAK before the gap closed");
 	f = write_only(e, mva(512), pay_a, 64);
 	inject(&f);
-	if (want_ack(&V, SYN_ACK, e))
+	if (want_ack(&RV, SYN_ACK, e))
 		grant(512, pay_a, 64);
 	/* the gap closed: a new one is NAKed again, with the new PSN */
 	f = write_only(e + 5, mva(768), pay_b, 64);
 	inject(&f);
-	want_ack(&V, SYN_NAK_SEQ, PSN(e + 1));
-	want_state(&V, IBV_QPS_RTS);
+	want_ack(&RV, SYN_NAK_SEQ, PSN(e + 1));
+	want_state(&RV, IBV_QPS_RTS);
 	want_mem();
-	want_counters(&B, CBIT(C_OUT_OF_SEQ));
-	end();
+	want_counters(&RB, CBIT(C_OUT_OF_SEQ));
+	resp_end();
 }
 
 /*
  * @op (one packet, @len bytes to @off) lands; its duplicate, with other
  * bytes, is ACKed again and not executed.
  */
-static void dup_case(uint8_t op, uint32_t off, uint32_t len)
+void dup_case(uint8_t op, uint32_t off, uint32_t len)
 {
 	uint32_t e;
 	struct fpkt f;
 
-	if (!begin(NULL))
+	if (!resp_begin(NULL))
 		return;
-	e = V.rq_psn;
+	e = RV.rq_psn;
 	f = write_only(e, mva(off), pay_a, len);
 	f.op = op;
 	inject(&f);
-	if (want_ack(&V, SYN_ACK, e))
+	if (want_ack(&RV, SYN_ACK, e))
 		grant(off, pay_a, len);
 	f.pay = pay_b;
 	inject(&f);
-	want_ack(&V, SYN_ACK, e);
-	want_state(&V, IBV_QPS_RTS);
+	want_ack(&RV, SYN_ACK, e);
+	want_state(&RV, IBV_QPS_RTS);
 	want_mem();
-	want_counters(&B, CBIT(C_DUP_REQ));
+	want_counters(&RB, CBIT(C_DUP_REQ));
 	still_works(PSN(e + 1));
-	end();
+	resp_end();
 }
 
 static void c_dup_write(void)
 {
 	dup_case(OP_WRITE_ONLY, 768, 64);
-}
-
-/* --- ATOMIC WRITE (IBTA 1.5): RETH and 8 bytes, answered as a WRITE ----- */
-
-static struct fpkt atomic_write(uint32_t psn, uint32_t off, const void *pay)
-{
-	struct fpkt f = write_only(psn, mva(off), pay, 8);
-
-	f.op = OP_ATOMIC_WRITE;
-	return f;
-}
-
-static void c_atomic_write(void)
-{
-	dup_case(OP_ATOMIC_WRITE, 1024, 8);
-}
-
-/* an ATOMIC WRITE of @len bytes (RETH and payload) to @off: NAK @syn */
-static void atomic_write_nak(uint32_t off, uint32_t len, uint8_t syn)
-{
-	struct fpkt f;
-
-	if (!begin(NULL))
-		return;
-	f = atomic_write(V.rq_psn, off, pay_a);
-	f.dlen = len;
-	f.paylen = len;
-	nak_case(&f, syn, 0);
-}
-
-static void c_atomic_write_unaligned(void)
-{
-	atomic_write_nak(1028, 8, SYN_NAK_INV);
-}
-
-/* an ATOMIC WRITE is 8 bytes or invalid */
-static void c_atomic_write_16(void)
-{
-	atomic_write_nak(1024, 16, SYN_NAK_INV);
-}
-
-static void c_atomic_write_oob(void)
-{
-	atomic_write_nak(PG, 8, SYN_NAK_ACC);
-}
-
-/* --- READ and ATOMIC that must work -------------------------------------- */
-
-/* The READ response packets for [off, off + len) from PSN @psn on. */
-static bool want_read_resp(uint32_t psn, uint32_t off, uint32_t len)
-{
-	uint32_t k, n = (len + MTU_BYTES - 1) / MTU_BYTES, got;
-	struct rpkt r;
-	uint8_t op;
-
-	for (k = 0; k < n; k++) {
-		got = k + 1 < n ? MTU_BYTES : len - k * MTU_BYTES;
-		op = n == 1 ? OP_RR_ONLY : !k ? OP_RR_FIRST :
-		     k + 1 == n ? OP_RR_LAST : OP_RR_MIDDLE;
-		if (!peer_recv(&r, V.peer_qpn, WAIT_MS)) {
-			fail("no READ response %u of %u within %d ms", k + 1,
-			     n, WAIT_MS);
-			return false;
-		}
-		if (r.opcode != op || r.psn != PSN(psn + k) || !r.icrc_ok ||
-		    r.paylen != got || (r.has_aeth && (r.syn & 0xe0))) {
-			fail("READ response %u: opcode 0x%02x PSN 0x%06x %u bytes syndrome 0x%02x%s, must be 0x%02x PSN 0x%06x %u bytes",
-			     k + 1, r.opcode, r.psn, r.paylen, r.syn,
-			     r.icrc_ok ? "" : " bad ICRC", op, PSN(psn + k),
-			     got);
-			return false;
-		}
-		if (memcmp(r.raw + r.pay_off, E.shadow + off + k * MTU_BYTES,
-			   got)) {
-			fail("READ response %u carries the wrong bytes", k + 1);
-			return false;
-		}
-	}
-	return true;
-}
-
-static void c_read_ok(void)
-{
-	struct fpkt f;
-
-	if (!begin(NULL))
-		return;
-	f = req(OP_READ_REQ, V.rq_psn);
-	f.va = mva(512);
-	f.dlen = 100;
-	inject(&f);
-	want_read_resp(V.rq_psn, 512, 100);
-	want_state(&V, IBV_QPS_RTS);
-	want_mem();
-	want_counters(&B, 0);
-	still_works(PSN(V.rq_psn + 1));
-	end();
-}
-
-static void c_read_multi(void)
-{
-	struct fpkt f;
-
-	if (!begin(NULL))
-		return;
-	f = req(OP_READ_REQ, V.rq_psn);
-	f.va = mva(1000);
-	f.dlen = 2500;
-	inject(&f);
-	want_read_resp(V.rq_psn, 1000, 2500);
-	want_state(&V, IBV_QPS_RTS);
-	want_counters(&B, 0);
-	/* three PSNs: the next request is the fourth */
-	still_works(PSN(V.rq_psn + 3));
-	end();
-}
-
-static bool want_atomic_ack(uint32_t psn, uint64_t orig)
-{
-	struct rpkt r;
-
-	if (!peer_recv(&r, V.peer_qpn, WAIT_MS)) {
-		fail("no ATOMIC ACK for PSN 0x%06x within %d ms", psn, WAIT_MS);
-		return false;
-	}
-	if (r.opcode != OP_ATOMIC_ACK || r.psn != PSN(psn) || !r.icrc_ok ||
-	    (r.syn & 0xe0) || r.orig != orig) {
-		fail("ATOMIC ACK: opcode 0x%02x PSN 0x%06x syndrome 0x%02x original 0x%llx%s, must be 0x12 PSN 0x%06x original 0x%llx",
-		     r.opcode, r.psn, r.syn, (unsigned long long)r.orig,
-		     r.icrc_ok ? "" : " bad ICRC", PSN(psn),
-		     (unsigned long long)orig);
-		return false;
-	}
-	return true;
-}
-
-static void c_fetch_add(void)
-{
-	uint64_t x, y;
-	struct fpkt f;
-
-	if (!begin(NULL))
-		return;
-	memcpy(&x, E.shadow + 64, 8);
-	f = req(OP_FETCH_ADD, V.rq_psn);
-	f.va = mva(64);
-	f.swap_add = 5;
-	inject(&f);
-	if (want_atomic_ack(V.rq_psn, x)) {
-		y = x + 5;
-		memcpy(E.shadow + 64, &y, 8);
-	}
-	want_mem();
-	/* again, same PSN: answered with the first result, not executed */
-	inject(&f);
-	want_atomic_ack(V.rq_psn, x);
-	want_mem();
-	want_state(&V, IBV_QPS_RTS);
-	want_counters(&B, CBIT(C_DUP_REQ));
-	still_works(PSN(V.rq_psn + 1));
-	end();
-}
-
-/* An ATOMIC ACK for @psn among whatever else the victim sends (READ data). */
-static bool want_atomic_ack_among(uint32_t psn, uint64_t orig)
-{
-	long end_ms = now_ms() + WAIT_MS;
-	struct rpkt r;
-	long left;
-
-	while ((left = end_ms - now_ms()) > 0 &&
-	       peer_recv(&r, V.peer_qpn, (int)left)) {
-		if (r.opcode != OP_ATOMIC_ACK || r.psn != PSN(psn))
-			continue;
-		if (!r.icrc_ok || (r.syn & 0xe0) || r.orig != orig) {
-			fail("ATOMIC ACK PSN 0x%06x: syndrome 0x%02x original 0x%llx%s, must be an ACK with 0x%llx",
-			     r.psn, r.syn, (unsigned long long)r.orig,
-			     r.icrc_ok ? "" : " bad ICRC",
-			     (unsigned long long)orig);
-			return false;
-		}
-		return true;
-	}
-	fail("no ATOMIC ACK for PSN 0x%06x within %d ms", psn, WAIT_MS);
-	return false;
-}
-
-/*
- * A 2 MiB READ still being answered, 127 small READs behind it, then a
- * FETCH_ADD and its duplicate: the atomic's result must be kept although
- * the oldest READ record is the one in use, and the duplicate answered with
- * it, not executed again (item 9; before, the atomic found its slot taken,
- * kept no result and the duplicate went unanswered: retry exceeded).
- */
-static void c_dup_atomic_busy(void)
-{
-	enum { BIG = 2 << 20, SMALL = 127 };
-	struct ibv_mr *big = NULL;
-	uint32_t psn, i;
-	uint64_t x, y;
-	void *buf;
-	struct fpkt f;
-
-	if (posix_memalign(&buf, PG, BIG)) {
-		fail("no memory for the 2 MiB READ source");
-		return;
-	}
-	memset(buf, 0x3c, BIG);
-	if (!begin(NULL))
-		goto out_free;
-	big = ibv_reg_mr(E.pd, buf, BIG, IBV_ACCESS_LOCAL_WRITE |
-			 IBV_ACCESS_REMOTE_READ);
-	if (!big) {
-		fail("cannot register the 2 MiB READ source");
-		goto out_end;
-	}
-	psn = V.rq_psn;
-	f = req(OP_READ_REQ, psn);
-	f.va = (uintptr_t)buf;
-	f.rkey = big->rkey;
-	f.dlen = BIG;
-	inject(&f);
-	psn = PSN(psn + BIG / MTU_BYTES);
-	for (i = 0; i < SMALL; i++, psn = PSN(psn + 1)) {
-		f = req(OP_READ_REQ, psn);
-		f.va = mva(8 * i);
-		f.dlen = 8;
-		inject(&f);
-	}
-	memcpy(&x, E.shadow + 64, 8);
-	f = req(OP_FETCH_ADD, psn);
-	f.va = mva(64);
-	f.swap_add = 7;
-	inject(&f);
-	if (want_atomic_ack_among(psn, x)) {
-		y = x + 7;
-		memcpy(E.shadow + 64, &y, 8);
-	}
-	/* the ACK was lost: the requester asks again */
-	inject(&f);
-	want_atomic_ack_among(psn, x);
-	want_mem();
-	want_state(&V, IBV_QPS_RTS);
-out_end:
-	end();
-	if (big && ibv_dereg_mr(big))
-		fail("dereg of the 2 MiB MR failed");
-out_free:
-	free(buf);
 }
 
 /* --- the list ------------------------------------------------------------ */
@@ -779,14 +532,6 @@ static const struct {
 	{ "resp: READ past the MR: NAK remote access", c_read_oob },
 	{ "resp: ATOMIC past the MR: NAK remote access", c_atomic_oob },
 	{ "resp: unaligned ATOMIC: NAK invalid request", c_atomic_unaligned },
-	{ "resp: ATOMIC WRITE lands, ACKed; its duplicate ACKed, not executed", c_atomic_write },
-	{ "resp: unaligned ATOMIC WRITE: NAK invalid request", c_atomic_write_unaligned },
-	{ "resp: 16-byte ATOMIC WRITE: NAK invalid request", c_atomic_write_16 },
-	{ "resp: ATOMIC WRITE past the MR: NAK remote access", c_atomic_write_oob },
-	{ "resp: READ returns the right bytes", c_read_ok },
-	{ "resp: 3-packet READ returns the right bytes", c_read_multi },
-	{ "resp: FETCH_ADD once; its duplicate answered, not executed", c_fetch_add },
-	{ "item 9: duplicate FETCH_ADD behind a 2 MiB READ and 127 READs: answered, executed once", c_dup_atomic_busy },
 	{ "item 4: no REMOTE_WRITE on the QP: WRITE NAK invalid request", c_noacc_write },
 	{ "item 4: no REMOTE_READ, max_dest_rd_atomic 0: READ NAK invalid request", c_noacc_read },
 	{ "item 4: no REMOTE_ATOMIC, max_dest_rd_atomic 0: FETCH_ADD NAK invalid request", c_noacc_atomic },

@@ -187,6 +187,8 @@ static void t_kill(const char *a, const char *b, const char *base_in)
  */
 #define MAY_REFUSED	"naks_sent naks_rcvd send_err rx_drop_qp_state"
 #define MAY_WRONG_QKEY	"rx_drop_bad_header"
+/* and a request the QP does not enable is counted as such */
+#define MAY_NOT_ENABLED	MAY_REFUSED " rx_drop_no_access"
 
 static struct test *add(const char *name, bool (*fn)(const struct test *))
 {
@@ -281,6 +283,8 @@ static void build_tests(void)
 	t->may_move = MAY_REFUSED;
 	if (driver_is_rxe && !(B.attr.device_cap_flags_ex & (1ull << 40)))
 		t->skip = "this kernel's rdma_rxe reports no ATOMIC WRITE (6.2 on)";
+	t = add("RC FLUSH: completes behind a WRITE; range, key, placement and QP refusals", t_flush);
+	t->may_move = MAY_NOT_ENABLED;
 	t = add("RC SEND_WITH_INV of a bound type 2 MW; the rkey is dead after", t_send_inv);
 	/* the write through the dead rkey is refused and NAKed */
 	t->may_move = MAY_REFUSED;

@@ -4,6 +4,7 @@
  * owns the KTAP results; opcodes_lib.c holds the two ends, their QPs,
  * completions and buffers; opcodes_xfer.c SEND, RDMA WRITE/READ and UD;
  * opcodes_atomic.c atomics and SEND_WITH_INV through a memory window;
+ * opcodes_flush.c RDMA FLUSH;
  * opcodes_err.c the error cases.
  */
 #ifndef SROCE_OPCODES_H
@@ -145,6 +146,7 @@ bool t_ud(const struct test *t);
 bool t_cas(const struct test *t);
 bool t_faa(const struct test *t);
 bool t_atomic_write(const struct test *t);
+bool t_flush(const struct test *t);
 bool t_send_inv(const struct test *t);
 bool t_error(const struct test *t);
 

@@ -56,6 +56,9 @@ int qp_bring_up(struct ibv_qp *qp, const struct qp_path *p);
 /* CLOCK_MONOTONIC in milliseconds. */
 long now_ms(void);
 
+/* The running kernel is at least @major.@minor. */
+bool kernel_at_least(int major, int minor);
+
 /* The counters of port 1 that move only on loss or refusal (lib.sh's
  * RECOVERY_COUNTERS); the names a driver lacks are left out.
  */
