@@ -32,11 +32,16 @@
 	 IB_QP_MIN_RNR_TIMER | IB_QP_SQ_PSN | IB_QP_MAX_DEST_RD_ATOMIC |	\
 	 IB_QP_DEST_QPN)
 
-/* QP access flags sroce accepts; the optional range is ignored. */
+/*
+ * QP access flags sroce accepts; the optional range is ignored. Both FLUSH
+ * bits: 6.2's ib_cm enables both on every QP it connects when the device
+ * offers any FLUSH; the MR's rights decide (no MR is ever persistent).
+ */
 #define SROCE_QP_ACCESS_SUPPORTED					\
 	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |		\
 	 IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC |		\
-	 SROCE_ACCESS_FLUSH_GLOBAL | IB_ACCESS_OPTIONAL)
+	 SROCE_ACCESS_FLUSH_GLOBAL | SROCE_ACCESS_FLUSH_PERSISTENT |	\
+	 IB_ACCESS_OPTIONAL)
 
 #define SROCE_PSN_MASK		0xffffff
 #define SROCE_QPN_MASK		0xffffff

@@ -283,7 +283,7 @@ static void build_tests(void)
 	t->may_move = MAY_REFUSED;
 	if (driver_is_rxe && !(B.attr.device_cap_flags_ex & (1ull << 40)))
 		t->skip = "this kernel's rdma_rxe reports no ATOMIC WRITE (6.2 on)";
-	t = add("RC FLUSH: completes behind a WRITE; range, key, placement and QP refusals", t_flush);
+	t = add("RC FLUSH: completes behind a WRITE; range, key, placement and QP refusals; a QP takes both FLUSH bits", t_flush);
 	t->may_move = MAY_NOT_ENABLED;
 	t = add("RC SEND_WITH_INV of a bound type 2 MW; the rkey is dead after", t_send_inv);
 	/* the write through the dead rkey is refused and NAKed */

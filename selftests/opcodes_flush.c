@@ -92,12 +92,14 @@ static bool flush_once(const struct flush_req *f, enum ibv_wc_status want)
 	return post_flush(&A, w.wr_id, f) && wait_wc(&A, false, &w, NULL);
 }
 
-static bool qp_flush_access(struct ibv_qp *qp)
+/* @persist too: what 6.2's ib_cm sets on every QP it connects */
+static bool qp_flush_access(struct ibv_qp *qp, bool persist)
 {
 	struct ibv_qp_attr a = {
 		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
 				   IBV_ACCESS_REMOTE_READ |
-				   IBV_ACCESS_REMOTE_ATOMIC | ACC_FLUSH_GLOBAL,
+				   IBV_ACCESS_REMOTE_ATOMIC | ACC_FLUSH_GLOBAL |
+				   (persist ? ACC_FLUSH_PERSISTENT : 0),
 	};
 
 	if (ibv_modify_qp(qp, &a, IBV_QP_ACCESS_FLAGS)) {
@@ -176,7 +178,7 @@ bool t_flush(const struct test *t)
 	}
 
 	/* A WRITE, then a FLUSH of its range: both complete, in order. */
-	if (!make_pair(IBV_QPT_RC) || !qp_flush_access(B.qp))
+	if (!make_pair(IBV_QPT_RC) || !qp_flush_access(B.qp, false))
 		goto fail;
 	reset_bufs();
 	place_msg(&A, &ls, 1, ls.len, wr_seq);
@@ -222,24 +224,28 @@ bool t_flush(const struct test *t)
 				.type = PLT_GLOBAL, .level = SEL_RANGE };
 	ok &= flush_once(&f, IBV_WC_REM_ACCESS_ERR);
 	/* An MR without FLUSH access. */
-	if (!make_pair(IBV_QPT_RC) || !qp_flush_access(B.qp))
+	if (!make_pair(IBV_QPT_RC) || !qp_flush_access(B.qp, false))
 		goto fail;
 	f.addr = (uintptr_t)B.buf;
 	f.rkey = B.mr->rkey;
 	ok &= flush_once(&f, IBV_WC_REM_ACCESS_ERR);
-	/* Persistence, which nothing grants. */
-	if (!make_pair(IBV_QPT_RC) || !qp_flush_access(B.qp))
+	/* Persistence: the QP does not enable it. */
+	if (!make_pair(IBV_QPT_RC) || !qp_flush_access(B.qp, false))
 		goto fail;
 	f.rkey = fmr->rkey;
 	f.type = PLT_PERSISTENT;
 	ok &= flush_once(&f, IBV_WC_REM_INV_REQ_ERR);
+	/* The QP enables it (as ib_cm's do), but no MR grants it. */
+	if (!make_pair(IBV_QPT_RC) || !qp_flush_access(B.qp, true))
+		goto fail;
+	ok &= flush_once(&f, IBV_WC_REM_ACCESS_ERR);
 	/* A QP that does not enable FLUSH. */
 	if (!make_pair(IBV_QPT_RC))
 		goto fail;
 	f.type = PLT_GLOBAL;
 	ok &= flush_once(&f, IBV_WC_REM_INV_REQ_ERR);
 	/* No placement type: refused before it leaves. */
-	if (!make_pair(IBV_QPT_RC) || !qp_flush_access(B.qp))
+	if (!make_pair(IBV_QPT_RC) || !qp_flush_access(B.qp, false))
 		goto fail;
 	f.type = 0;
 	ok &= flush_once(&f, IBV_WC_LOC_QP_OP_ERR);
