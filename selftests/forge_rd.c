@@ -91,40 +91,35 @@ static bool want_read_resp(uint32_t psn, uint32_t off, uint32_t len)
 	return true;
 }
 
-static void c_read_ok(void)
+/* A READ of @len bytes at @off: the right bytes, in as many PSNs. */
+static void read_case(uint32_t off, uint32_t len)
 {
+	uint32_t n = (len + MTU_BYTES - 1) / MTU_BYTES;
 	struct fpkt f;
 
 	if (!resp_begin(NULL))
 		return;
 	f = req(OP_READ_REQ, RV.rq_psn);
-	f.va = mva(512);
-	f.dlen = 100;
+	f.va = mva(off);
+	f.dlen = len;
 	inject(&f);
-	want_read_resp(RV.rq_psn, 512, 100);
+	want_read_resp(RV.rq_psn, off, len);
 	want_state(&RV, IBV_QPS_RTS);
 	want_mem();
 	want_counters(&RB, 0);
-	still_works(PSN(RV.rq_psn + 1));
+	/* the next request comes after the READ's n PSNs */
+	still_works(PSN(RV.rq_psn + n));
 	resp_end();
+}
+
+static void c_read_ok(void)
+{
+	read_case(512, 100);
 }
 
 static void c_read_multi(void)
 {
-	struct fpkt f;
-
-	if (!resp_begin(NULL))
-		return;
-	f = req(OP_READ_REQ, RV.rq_psn);
-	f.va = mva(1000);
-	f.dlen = 2500;
-	inject(&f);
-	want_read_resp(RV.rq_psn, 1000, 2500);
-	want_state(&RV, IBV_QPS_RTS);
-	want_counters(&RB, 0);
-	/* three PSNs: the next request is the fourth */
-	still_works(PSN(RV.rq_psn + 3));
-	resp_end();
+	read_case(1000, 2500);
 }
 
 static bool want_atomic_ack(uint32_t psn, uint64_t orig)
