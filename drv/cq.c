@@ -2,6 +2,7 @@
 /*
  * sroce: completion queues; who calls what is in cq.h.
  */
+#include <linux/cpumask.h>
 #include <linux/spinlock.h>
 #include <net/netlink.h>
 #include <rdma/ib_verbs.h>
@@ -38,6 +39,17 @@ static int sroce_cq_copy_mminfo(struct sroce_queue *q, struct ib_udata *udata)
 	return ib_copy_to_udata(udata, &resp, sizeof(resp));
 }
 
+static void sroce_cq_notify_fn(void *info)
+{
+	struct sroce_cq *cq = info;
+
+	/* fully ordered before the handler polls: later completions IPI */
+	atomic_xchg(&cq->notify_queued, 0);
+	cq->ibcq.comp_handler(&cq->ibcq, cq->ibcq.cq_context);
+	/* pairs with destroy's acquire: the CQ may go once this is seen */
+	atomic_dec_return_release(&cq->notify_inflight);
+}
+
 int sroce_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 		    struct sroce_create_cq_uarg *uarg)
 {
@@ -65,6 +77,11 @@ int sroce_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 
 	spin_lock_init(&cq->lock);
 	cq->user = udata;
+	/* the vector-th online CPU (a soft device has no NUMA node) */
+	cq->cpu = cpumask_local_spread(attr->comp_vector, NUMA_NO_NODE);
+	INIT_CSD(&cq->notify_csd, sroce_cq_notify_fn, cq);
+	atomic_set(&cq->notify_queued, 0);
+	atomic_set(&cq->notify_inflight, 0);
 	err = sroce_queue_init(&cq->queue, udata, attr->cqe,
 			       sroce_cq_elem_size(cq->user),
 			       SROCE_QUEUE_KERNEL_PRODUCES);
@@ -153,6 +170,9 @@ int sroce_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	memset(&cq->queue, 0, sizeof(cq->queue));
 	spin_unlock_irqrestore(&cq->lock, flags);
 
+	/* core destroys a CQ no QP uses: no new IPI; wait for the last */
+	while (atomic_read_acquire(&cq->notify_inflight))
+		cpu_relax();
 	sroce_queue_destroy(&old);
 	atomic_dec(&to_sdev(ibcq->device)->num_cq);
 	return 0;
@@ -286,6 +306,34 @@ int sroce_cq_push(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited)
 	return ret;
 }
 
+/*
+ * The comp_handler on the vector's CPU. A notification already queued
+ * there and not yet run covers this one: the handler polls the CQ empty.
+ */
+static void sroce_cq_notify(struct sroce_cq *cq)
+{
+	int cpu = get_cpu();
+
+	/* an online CPU cannot go offline while this one stays here */
+	if (cpu != cq->cpu && cpu_online(cq->cpu)) {
+		if (atomic_cmpxchg(&cq->notify_queued, 0, 1)) {
+			put_cpu();	/* the queued IPI's handler polls */
+			return;
+		}
+		atomic_inc(&cq->notify_inflight);
+		/* free: the last IPI's handler started after its unlock */
+		if (!smp_call_function_single_async(cq->cpu,
+						    &cq->notify_csd)) {
+			put_cpu();
+			return;
+		}
+		atomic_set(&cq->notify_queued, 0);
+		atomic_dec(&cq->notify_inflight);
+	}
+	put_cpu();
+	cq->ibcq.comp_handler(&cq->ibcq, cq->ibcq.cq_context);
+}
+
 /* Calls what sroce_cq_push() said is due; no sroce lock may be held. */
 void sroce_cq_handlers(struct sroce_cq *cq, int flags)
 {
@@ -303,7 +351,7 @@ void sroce_cq_handlers(struct sroce_cq *cq, int flags)
 			ibcq->event_handler(&ev, ibcq->cq_context);
 	}
 	if ((flags & SROCE_CQ_NOTIFY) && ibcq->comp_handler)
-		ibcq->comp_handler(ibcq, ibcq->cq_context);
+		sroce_cq_notify(cq);
 }
 
 /*

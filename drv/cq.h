@@ -13,8 +13,14 @@
  *    its CQ in the mapped ring and never calls sroce_poll_cq().
  *  - sroce_cq_push(): the datapath (softirq or process context), once per
  *    completion, under the QP's lock; sroce_cq_handlers() afterwards, with
- *    no sroce lock held, calls the comp_handler and event_handler it said
- *    are due. sroce_cq_post() is both, for callers without locks.
+ *    no sroce lock held, calls the event_handler and delivers the
+ *    comp_handler it said are due. sroce_cq_post() is both, for callers
+ *    without locks.
+ *  - The comp_handler runs on the CPU of the CQ's completion vector (one
+ *    vector per possible CPU, as a multi-queue HCA has one interrupt per
+ *    CPU): called directly when the completion is made there (or that CPU
+ *    is offline), else from an IPI to it (smp_call_function_single_async),
+ *    in hard interrupt context as a HCA's interrupt handler would call it.
  *  - sroce_fill_res_cq_entry(): nldev (`rdma res show cq -dd`), process
  *    context, at any moment, including while the CQ is being destroyed.
  *
@@ -23,11 +29,14 @@
  * datapath reaches a CQ only through a QP, and a QP's destroy waits for its
  * own datapath references (restrack/table.h) before core drops the CQ's use
  * count: so a CQ cannot go away under sroce_cq_post() or under the handlers
- * it calls. sroce holds no reference of its own to a CQ.
+ * it calls. sroce holds no reference of its own to a CQ. A notify IPI may
+ * still be in flight when core destroys the CQ: destroy waits for
+ * @notify_inflight to drop to 0.
  */
 #ifndef _SROCE_CQ_H
 #define _SROCE_CQ_H
 
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <rdma/ib_verbs.h>
 
@@ -50,6 +59,11 @@
  * @notify: armed notification: 0, IB_CQ_SOLICITED or IB_CQ_NEXT_COMP.
  * @error: the CQ overflowed; it stays in error and accepts no completions.
  * @user: a user CQ (mapped, ib_uverbs_wc slots).
+ * @cpu: where the comp_handler runs: the CPU of the completion vector.
+ * @notify_csd: the IPI that calls the comp_handler on @cpu.
+ * @notify_queued: an IPI is queued whose handler has not started: a later
+ *	notification needs none of its own (the handler polls the CQ empty).
+ * @notify_inflight: IPIs sent and not finished; destroy waits for 0.
  */
 struct sroce_cq {
 	struct ib_cq ibcq;
@@ -58,6 +72,10 @@ struct sroce_cq {
 	u8 notify;
 	bool error;
 	bool user;
+	int cpu;
+	call_single_data_t notify_csd;
+	atomic_t notify_queued;
+	atomic_t notify_inflight;
 };
 
 static inline struct sroce_cq *to_scq(struct ib_cq *ibcq)

@@ -269,7 +269,8 @@ int sroce_verbs_setup(struct sroce_dev *sdev)
 
 	ibdev->node_type = RDMA_NODE_IB_CA;
 	ibdev->phys_port_cnt = 1;
-	ibdev->num_comp_vectors = 1;
+	/* one per CPU, as a HCA's interrupts: multi-queue ULPs spread out */
+	ibdev->num_comp_vectors = num_possible_cpus();
 	ibdev->local_dma_lkey = 0;
 	strscpy(ibdev->node_desc, "sroce", sizeof(ibdev->node_desc));
 	sroce_qp_dev_init(sdev);

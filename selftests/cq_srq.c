@@ -156,12 +156,21 @@ static void test_cq_bad_sizes(void)
 	if (cq)
 		ibv_destroy_cq(cq);
 
+	/* the vectors are 0 .. num_comp_vectors - 1 */
 	errno = 0;
-	cq = ibv_create_cq(ctx, 4, NULL, NULL, 7);
+	cq = ibv_create_cq(ctx, 4, NULL, NULL, ctx->num_comp_vectors - 1);
+	err = errno;
+	ktap_result(cq != NULL, "CQ on comp_vector %d, the last of %d (got %s)",
+		    ctx->num_comp_vectors - 1, ctx->num_comp_vectors,
+		    cq ? "a CQ" : strerror(err));
+	if (cq)
+		ibv_destroy_cq(cq);
+	errno = 0;
+	cq = ibv_create_cq(ctx, 4, NULL, NULL, ctx->num_comp_vectors);
 	err = errno;
 	ktap_result(!cq && err == EINVAL,
-		    "CQ on comp_vector 7 of 1: EINVAL (got %s)",
-		    cq ? "a CQ" : strerror(err));
+		    "CQ on comp_vector %d, past the last: EINVAL (got %s)",
+		    ctx->num_comp_vectors, cq ? "a CQ" : strerror(err));
 	if (cq)
 		ibv_destroy_cq(cq);
 
@@ -553,7 +562,7 @@ int main(void)
 	struct ibv_pd *pd;
 	int rc;
 
-	ktap_plan(49);
+	ktap_plan(50);
 	if (setup()) {
 		ktap_info("cannot set up " DEV_NAME " on " VETH);
 		ktap_result(0, "setup");

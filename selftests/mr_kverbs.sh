@@ -4,13 +4,14 @@
 # The kernel verbs of MRs and AHs, which no user process reaches: DMA MRs
 # that core makes for kernel PDs, alloc_mr + map_mr_sg, AHs created and
 # destroyed in atomic context, ib_post_send() on a kernel RC QP before RTS,
-# REG_MR of an invalid and of a valid MR. kmod/sroce_kverbs_test.ko runs
+# REG_MR of an invalid and of a valid MR, a completion vector per CPU with
+# each vector's comp_handler on its CPU. kmod/sroce_kverbs_test.ko runs
 # them at load and prints KTAP to the kernel log; this re-emits it and
 # checks that no MR is left behind.
 . "$(dirname "$0")/lib.sh"
 
 ko=$(kmod_for kmod sroce_kverbs_test.ko)
-tests=18
+tests=21
 
 # The module is part of the selftests' build (make -C selftests fails when
 # it cannot be built): a missing one is a failure, not a skip.

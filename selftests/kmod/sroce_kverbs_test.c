@@ -9,12 +9,16 @@
  * map_mr_sg for fast registration, address handles created, queried and
  * destroyed in atomic context (no RDMA_CREATE_AH_SLEEPABLE), and on a
  * kernel RC QP: ib_post_send() refused before RTS, and fast registration
- * (REG_MR) only of an invalid MR. The last case checks the teardown: every
- * destroy, dereg and dealloc returned 0 and the PD had no users left.
+ * (REG_MR) only of an invalid MR; a completion vector per CPU, each
+ * vector's comp_handler on its own CPU. The last case checks the
+ * teardown: every destroy, dereg and dealloc returned 0 and the PD had no
+ * users left.
  */
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/scatterlist.h>
 #include <linux/spinlock.h>
 #include <net/ipv6.h>
@@ -369,6 +373,122 @@ out:
 		rdma_put_gid_attr(g4);
 }
 
+/* What one vector's comp_handler saw. */
+struct kt_vec {
+	struct completion done;
+	atomic_t calls;
+	int cpu;
+};
+
+static void kt_vec_handler(struct ib_cq *cq, void *ctx)
+{
+	struct kt_vec *v = ctx;
+
+	v->cpu = smp_processor_id();
+	atomic_inc(&v->calls);
+	complete(&v->done);
+}
+
+/*
+ * One completion on a CQ of vector @vec: a receive WQE flushed when its
+ * RC QP goes from INIT to ERR, nothing on the wire. Returns 0 when the
+ * armed CQ's comp_handler ran once, with its CPU in @v->cpu.
+ */
+static int kt_vec_once(struct ib_device *ibdev, struct ib_pd *pd, int vec,
+		       struct kt_vec *v)
+{
+	struct ib_cq_init_attr cq_attr = { .cqe = 4, .comp_vector = vec };
+	struct ib_qp_init_attr init = {
+		.qp_type = IB_QPT_RC,
+		.sq_sig_type = IB_SIGNAL_REQ_WR,
+		.cap = { .max_send_wr = 1, .max_recv_wr = 1,
+			 .max_send_sge = 1, .max_recv_sge = 1 },
+	};
+	struct ib_qp_attr err_attr = { .qp_state = IB_QPS_ERR };
+	struct ib_recv_wr rwr = { .wr_id = 9 };
+	const struct ib_recv_wr *bad;
+	struct ib_qp *qp = ERR_PTR(-ENODEV);
+	struct ib_wc wc;
+	struct ib_cq *cq;
+	int err;
+
+	init_completion(&v->done);
+	atomic_set(&v->calls, 0);
+	v->cpu = -1;
+	cq = ib_create_cq(ibdev, kt_vec_handler, NULL, v, &cq_attr);
+	if (IS_ERR(cq))
+		return PTR_ERR(cq);
+	init.send_cq = cq;
+	init.recv_cq = cq;
+	qp = ib_create_qp(pd, &init);
+	err = PTR_ERR_OR_ZERO(qp);
+	if (!err)
+		err = kt_qp_step(qp, IB_QPS_INIT, NULL);
+	if (!err)
+		err = ib_post_recv(qp, &rwr, &bad);
+	if (!err)
+		err = ib_req_notify_cq(cq, IB_CQ_NEXT_COMP);
+	if (!err)
+		err = ib_modify_qp(qp, &err_attr, IB_QP_STATE);
+	if (!err && !wait_for_completion_timeout(&v->done, 2 * HZ))
+		err = -ETIMEDOUT;
+	/* a second call would come now if one were due */
+	msleep(50);
+	if (!err && atomic_read(&v->calls) != 1)
+		err = -EMLINK;
+	if (!err && (ib_poll_cq(cq, 1, &wc) != 1 || wc.wr_id != 9 ||
+		     wc.status != IB_WC_WR_FLUSH_ERR))
+		err = -ENOMSG;
+	if (!IS_ERR(qp))
+		kt_teardown(ib_destroy_qp(qp), "destroy_qp (vectors)");
+	kt_teardown(ib_destroy_cq_user(cq, NULL), "destroy_cq (vectors)");
+	return err;
+}
+
+/*
+ * A completion vector per CPU, as a multi-queue HCA has an interrupt per
+ * CPU: each vector's comp_handler runs on one CPU, and the first
+ * num_online_cpus() vectors on as many different CPUs; a vector past the
+ * last is refused.
+ */
+static void kt_comp_vectors(struct ib_device *ibdev, struct ib_pd *pd)
+{
+	struct ib_cq_init_attr past = { .cqe = 4 };
+	int n = ibdev->num_comp_vectors, i, j, err = 0;
+	int online = num_online_cpus();
+	struct kt_vec *v;
+	struct ib_cq *cq;
+	bool distinct = true;
+
+	kt_result(n == num_possible_cpus(),
+		  "num_comp_vectors %d, one per possible CPU (%u)", n,
+		  num_possible_cpus());
+	past.comp_vector = n;
+	cq = ib_create_cq(ibdev, NULL, NULL, NULL, &past);
+	kt_result(PTR_ERR_OR_ZERO(cq) == -EINVAL,
+		  "a CQ of vector %d (past the last) refused: %d", n,
+		  PTR_ERR_OR_ZERO(cq));
+	if (!IS_ERR(cq))
+		kt_teardown(ib_destroy_cq_user(cq, NULL), "destroy_cq (past)");
+	v = kcalloc(max(n, 1), sizeof(*v), GFP_KERNEL);
+	if (!v) {
+		kt_result(0, "comp_handler per vector: no memory");
+		return;
+	}
+	for (i = 0; i < n && !err; i++) {
+		err = kt_vec_once(ibdev, pd, i, &v[i]);
+		pr_info("sroce_kverbs_test: # vector %d: comp_handler on CPU %d, %d call(s), %d\n",
+			i, v[i].cpu, atomic_read(&v[i].calls), err);
+	}
+	for (i = 0; i < min(n, online); i++)
+		for (j = 0; j < i; j++)
+			distinct &= v[i].cpu != v[j].cpu;
+	kt_result(n && !err && distinct,
+		  "each vector's comp_handler ran once; the first %d on different CPUs (%d)",
+		  min(n, online), err);
+	kfree(v);
+}
+
 static int __init kt_init(void)
 {
 	struct ib_device *ibdev;
@@ -381,7 +501,7 @@ static int __init kt_init(void)
 		return -ENODEV;
 	}
 	pr_info("sroce_kverbs_test: TAP version 13\n");
-	pr_info("sroce_kverbs_test: 1..18\n");
+	pr_info("sroce_kverbs_test: 1..21\n");
 	kt_pds(ibdev);
 	pd = ib_alloc_pd(ibdev, 0);
 	if (IS_ERR(pd)) {
@@ -391,6 +511,7 @@ static int __init kt_init(void)
 	kt_fast_reg(ibdev, pd);
 	kt_ah(ibdev, pd);
 	kt_qp_post(ibdev, pd);
+	kt_comp_vectors(ibdev, pd);
 	/* every MR, AH, QP and CQ above dropped its reference to the PD */
 	users = atomic_read(&pd->usecnt);
 	kt_dealloc_pd(pd);
@@ -409,5 +530,5 @@ static void __exit kt_exit(void)
 
 module_init(kt_init);
 module_exit(kt_exit);
-MODULE_DESCRIPTION("sroce selftest: kernel verbs of MRs and AHs");
+MODULE_DESCRIPTION("sroce selftest: kernel verbs of MRs, AHs and CQ vectors");
 MODULE_LICENSE("GPL");
