@@ -9,8 +9,9 @@
 #define _SROCE_COMPAT_H
 
 #include <rdma/ib_verbs.h>
-#include <rdma/rdma_user_rxe.h>
 #include <rdma/uverbs_ioctl.h>
+
+struct rxe_send_wr;
 
 /* v6.12 moved the unaligned accessors out of asm/ */
 #ifdef SROCE_HAVE_LINUX_UNALIGNED
@@ -72,6 +73,8 @@ static inline struct ib_udata *sroce_create_cq_udata(struct ib_udata *udata)
  * FLUSH may target, so sroce offers it only where the kernel has it.
  */
 #ifdef SROCE_HAVE_FLUSH
+#include <rdma/rdma_user_rxe.h>
+
 #define SROCE_WR_FLUSH			IB_WR_FLUSH
 #define SROCE_WC_FLUSH			IB_WC_FLUSH
 #define SROCE_DEVICE_FLUSH_GLOBAL	IB_DEVICE_FLUSH_GLOBAL
