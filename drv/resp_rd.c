@@ -273,14 +273,34 @@ static void sroce_res_replay(struct sroce_qp *qp, struct sroce_res *res, u32 k)
 	sroce_res_send(qp, idle ? SROCE_RESP_BURST : 0);
 }
 
+/*
+ * Records the READ of @len bytes (0: one empty response) at @psn and
+ * queues its responses; epsn moves past all of them.
+ */
+static void sroce_res_read_new(struct sroce_qp *qp, u32 psn, u64 va,
+			       u32 rkey, u32 len)
+{
+	struct sroce_resp *resp = &qp->resp;
+	struct sroce_res *res;
+
+	res = sroce_res_new(resp);
+	res->kind = SROCE_RES_READ;
+	res->psn = psn;
+	res->npkts = len ? DIV_ROUND_UP(len, resp->mtu) : 1;
+	res->va = va;
+	res->rkey = rkey;
+	res->len = len;
+	resp->epsn = sroce_psn_add(psn, res->npkts);
+	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
+	sroce_res_queue(qp, res);
+}
+
 enum sroce_resp_verdict sroce_resp_read(struct sroce_qp *qp,
 					struct sroce_pkt *pkt)
 {
 	const struct sroce_reth *reth = sroce_pkt_ext(pkt, pkt->op->off_reth);
-	struct sroce_resp *resp = &qp->resp;
 	u64 va = be64_to_cpu(reth->va);
 	u32 rkey = be32_to_cpu(reth->rkey), len = be32_to_cpu(reth->len);
-	struct sroce_res *res;
 	struct sroce_ref *ref;
 	struct sroce_mr *mr;
 
@@ -294,16 +314,7 @@ enum sroce_resp_verdict sroce_resp_read(struct sroce_qp *qp,
 			return SROCE_RESP_ACCESS;
 		sroce_mr_put(ref);
 	}
-	res = sroce_res_new(resp);
-	res->kind = SROCE_RES_READ;
-	res->psn = pkt->psn;
-	res->npkts = len ? DIV_ROUND_UP(len, resp->mtu) : 1;
-	res->va = va;
-	res->rkey = rkey;
-	res->len = len;
-	resp->epsn = sroce_psn_add(pkt->psn, res->npkts);
-	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
-	sroce_res_queue(qp, res);
+	sroce_res_read_new(qp, pkt->psn, va, rkey, len);
 	return SROCE_RESP_OK;
 }
 
@@ -440,11 +451,9 @@ enum sroce_resp_verdict sroce_resp_rdma_flush(struct sroce_qp *qp,
 	u32 rkey = be32_to_cpu(reth->rkey), len = be32_to_cpu(reth->len);
 	struct sroce_resp *resp = &qp->resp;
 	u64 va = be64_to_cpu(reth->va);
-	struct sroce_res *res;
 	int access = 0;
 
-	if (!plt || (plt & ~(SROCE_FLUSH_PLT_GLOBAL | SROCE_FLUSH_PLT_PERSIST)) ||
-	    sel > SROCE_FLUSH_SEL_MR)
+	if (!sroce_feth_valid(plt, sel))
 		return SROCE_RESP_INVALID;
 	if (plt & SROCE_FLUSH_PLT_GLOBAL)
 		access |= SROCE_ACCESS_FLUSH_GLOBAL;
@@ -458,16 +467,7 @@ enum sroce_resp_verdict sroce_resp_rdma_flush(struct sroce_qp *qp,
 		return SROCE_RESP_ACCESS;
 	smp_mb();	/* the executed writes before the answer */
 
-	res = sroce_res_new(resp);
-	res->kind = SROCE_RES_READ;
-	res->psn = pkt->psn;
-	res->npkts = 1;
-	res->va = va;
-	res->rkey = rkey;
-	res->len = 0;
-	resp->epsn = sroce_psn_add(pkt->psn, 1);
-	resp->msn = (resp->msn + 1) & SROCE_AETH_MSN_MASK;
-	sroce_res_queue(qp, res);
+	sroce_res_read_new(qp, pkt->psn, va, rkey, 0);
 	return SROCE_RESP_OK;
 }
 

@@ -211,6 +211,14 @@ static inline u32 sroce_feth_sel(const struct sroce_feth *feth)
 	       SROCE_FETH_SEL_SHIFT;
 }
 
+/* A placement type (at least one, none reserved) and a selectivity. */
+static inline bool sroce_feth_valid(u32 plt, u32 sel)
+{
+	return plt && !(plt & ~(SROCE_FLUSH_PLT_GLOBAL |
+				SROCE_FLUSH_PLT_PERSIST)) &&
+	       sel <= SROCE_FLUSH_SEL_MR;
+}
+
 static inline void sroce_feth_set(struct sroce_feth *feth, u32 plt, u32 sel)
 {
 	feth->bits = cpu_to_be32((plt & SROCE_FETH_PLT_MASK) |

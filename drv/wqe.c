@@ -138,9 +138,7 @@ int sroce_swqe_fetch(struct sroce_qp *qp, u32 index, struct sroce_swqe *w)
 		/* no local data: the range is the peer's */
 		sroce_flush_wr(&src.wr, &w->remote_addr, &w->flush.len,
 			       &w->rkey, &plt, &sel);
-		if (!plt || (plt & ~(SROCE_FLUSH_PLT_GLOBAL |
-				     SROCE_FLUSH_PLT_PERSIST)) ||
-		    sel > SROCE_FLUSH_SEL_MR)
+		if (!sroce_feth_valid(plt, sel))
 			goto err;
 		w->flush.plt = plt;
 		w->flush.sel = sel;
