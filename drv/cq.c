@@ -157,6 +157,13 @@ err_destroy_new:
 	return err;
 }
 
+/* Returns once every comp_handler IPI sent so far has finished. */
+void sroce_cq_notify_wait(struct sroce_cq *cq)
+{
+	while (atomic_read_acquire(&cq->notify_inflight))
+		cpu_relax();
+}
+
 /* Core only calls this once no QP uses the CQ any more (cq->usecnt). */
 int sroce_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 {
@@ -171,8 +178,7 @@ int sroce_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	spin_unlock_irqrestore(&cq->lock, flags);
 
 	/* core destroys a CQ no QP uses: no new IPI; wait for the last */
-	while (atomic_read_acquire(&cq->notify_inflight))
-		cpu_relax();
+	sroce_cq_notify_wait(cq);
 	sroce_queue_destroy(&old);
 	atomic_dec(&to_sdev(ibcq->device)->num_cq);
 	return 0;

@@ -31,7 +31,8 @@
  * count: so a CQ cannot go away under sroce_cq_post() or under the handlers
  * it calls. sroce holds no reference of its own to a CQ. A notify IPI may
  * still be in flight when core destroys the CQ: destroy waits for
- * @notify_inflight to drop to 0.
+ * @notify_inflight to drop to 0 (sroce_cq_notify_wait(), process context;
+ * the debugfs self-checks call it too, to count handler calls).
  */
 #ifndef _SROCE_CQ_H
 #define _SROCE_CQ_H
@@ -99,5 +100,6 @@ int sroce_fill_res_cq_entry(struct sk_buff *msg, struct ib_cq *ibcq);
 int sroce_cq_push(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited);
 void sroce_cq_handlers(struct sroce_cq *cq, int flags);
 int sroce_cq_post(struct sroce_cq *cq, const struct ib_wc *wc, bool solicited);
+void sroce_cq_notify_wait(struct sroce_cq *cq);
 
 #endif /* _SROCE_CQ_H */
