@@ -19,6 +19,10 @@ struct rxe_send_wr;
 #else
 #include <asm/unaligned.h>
 #endif
+/* 6.5 moved __skb_gso_segment() and friends out of netdevice.h */
+#ifdef SROCE_HAVE_NET_GSO_H
+#include <net/gso.h>
+#endif
 
 /*
  * v6.11 hands create_cq the whole attribute bundle instead of the

@@ -13,3 +13,4 @@ ccflags-y += $(shell grep -qs 'IB_WR_ATOMIC_WRITE' $(sroce_kinc)/rdma/ib_verbs.h
 		     echo -DSROCE_HAVE_ATOMIC_WRITE)
 ccflags-y += $(shell grep -qs 'IB_WR_FLUSH' $(sroce_kinc)/rdma/ib_verbs.h && \
 		     echo -DSROCE_HAVE_FLUSH)
+ccflags-y += $(if $(wildcard $(sroce_kinc)/net/gso.h),-DSROCE_HAVE_NET_GSO_H)

@@ -274,8 +274,10 @@ void sroce_req_lost(struct sroce_qp *qp)
  * Go back to @psn: the WQE that holds it is sent again from that packet,
  * and every later one after it (go-back-N, as the responder expects PSNs
  * in order). Returns false, doing nothing, when no WQE sent holds @psn.
+ * sroce_req_rewind() counts a retransmission; sroce_req_go_back() is for
+ * packets that never left (a refused GSO skb).
  */
-bool sroce_req_rewind(struct sroce_qp *qp, u32 psn)
+bool sroce_req_go_back(struct sroce_qp *qp, u32 psn)
 {
 	struct sroce_req *req = &qp->req;
 	struct sroce_swqe *w;
@@ -296,7 +298,6 @@ bool sroce_req_rewind(struct sroce_qp *qp, u32 psn)
 		if (i == req->send)
 			return false;
 	}
-	sroce_stat_inc(sroce_qp_dev(qp)->stats, RETRANSMITS);
 	req->send = i;
 	req->send_pkt = (psn - w->first_psn) & SROCE_PSN_MASK;
 	if (w->opcode == IB_WR_RDMA_READ)
@@ -308,6 +309,14 @@ bool sroce_req_rewind(struct sroce_qp *qp, u32 psn)
 		if (w->state == SROCE_SWQE_SENT)
 			w->state = SROCE_SWQE_PENDING;
 	}
+	return true;
+}
+
+bool sroce_req_rewind(struct sroce_qp *qp, u32 psn)
+{
+	if (!sroce_req_go_back(qp, psn))
+		return false;
+	sroce_stat_inc(sroce_qp_dev(qp)->stats, RETRANSMITS);
 	return true;
 }
 
@@ -350,239 +359,6 @@ static void sroce_req_timer(struct timer_list *t)
 out_unlock:
 	spin_unlock_bh(&req->lock);
 	sroce_kick_run(qp, &kick);
-}
-
-/* --- packets ----------------------------------------------------------- */
-
-static u8 sroce_req_opcode(const struct sroce_qp *qp,
-			   const struct sroce_swqe *w, bool first, bool last)
-{
-	u8 base;
-
-	switch (qp->ibqp.qp_type) {
-	case IB_QPT_UC:
-		base = SROCE_OP_UC;
-		break;
-	case IB_QPT_UD:
-	case IB_QPT_GSI:
-		return SROCE_OP_UD | (w->opcode == IB_WR_SEND_WITH_IMM ?
-				      SROCE_OP_SEND_ONLY_IMM :
-				      SROCE_OP_SEND_ONLY);
-	default:
-		base = SROCE_OP_RC;
-		break;
-	}
-
-	switch (w->opcode) {
-	case IB_WR_RDMA_WRITE:
-	case IB_WR_RDMA_WRITE_WITH_IMM:
-		if (first)
-			return base | (!last ? SROCE_OP_WRITE_FIRST :
-				       w->opcode == IB_WR_RDMA_WRITE ?
-				       SROCE_OP_WRITE_ONLY :
-				       SROCE_OP_WRITE_ONLY_IMM);
-		if (!last)
-			return base | SROCE_OP_WRITE_MIDDLE;
-		return base | (w->opcode == IB_WR_RDMA_WRITE ?
-			       SROCE_OP_WRITE_LAST : SROCE_OP_WRITE_LAST_IMM);
-	case SROCE_WR_ATOMIC_WRITE:
-		return SROCE_OP_ATOMIC_WRITE;	/* RC only, one packet */
-	default:
-		if (first && !last)
-			return base | SROCE_OP_SEND_FIRST;
-		if (!last)
-			return base | SROCE_OP_SEND_MIDDLE;
-		if (w->opcode == IB_WR_SEND_WITH_IMM)
-			return base | (first ? SROCE_OP_SEND_ONLY_IMM :
-				       SROCE_OP_SEND_LAST_IMM);
-		if (w->opcode == IB_WR_SEND_WITH_INV)
-			return base | (first ? SROCE_OP_SEND_ONLY_INV :
-				       SROCE_OP_SEND_LAST_INV);
-		return base | (first ? SROCE_OP_SEND_ONLY : SROCE_OP_SEND_LAST);
-	}
-}
-
-static u32 sroce_req_npkts(const struct sroce_swqe *w, u32 mtu)
-{
-	switch (w->opcode) {
-	case IB_WR_ATOMIC_CMP_AND_SWP:
-	case IB_WR_ATOMIC_FETCH_AND_ADD:
-		return 1;
-	default:
-		return w->length ? DIV_ROUND_UP(w->length, mtu) : 1;
-	}
-}
-
-/* What one request packet carries, decided before it is built. */
-struct sroce_req_pkt {
-	const struct sroce_opinfo *info;
-	u8 opcode;
-	bool last;
-	bool ackreq;
-	u32 off;
-	u32 paylen;
-};
-
-/* Builds @p of @w into @txb: headers, ICRC over them, payload. */
-static int sroce_req_build(struct sroce_qp *qp, const struct sroce_swqe *w,
-			   const struct sroce_req_pkt *p, bool zcopy,
-			   struct sroce_txb *txb)
-{
-	struct sroce_dev *sdev = sroce_qp_dev(qp);
-	const struct sroce_opinfo *info = p->info;
-	bool ud = qp->ibqp.qp_type == IB_QPT_UD ||
-		  qp->ibqp.qp_type == IB_QPT_GSI;
-	const struct sroce_path *path = ud ? &w->ud.path : &qp->path;
-	u32 dqpn;
-	int err;
-
-	if (zcopy)
-		err = sroce_tx_begin_zcopy(sdev, path, info->hdr_len,
-					   p->paylen, txb);
-	else
-		err = sroce_tx_begin(sdev, path, info->hdr_len, p->paylen, txb);
-	if (err)
-		return err;
-
-	dqpn = ud ? w->ud.qpn : qp->params.dest_qpn;
-	sroce_bth_set(txb->hdr, p->opcode,
-		      p->last && (w->send_flags & IB_SEND_SOLICITED), 0,
-		      SROCE_DEFAULT_PKEY, dqpn, p->ackreq, qp->req.psn);
-
-	if (info->off_reth) {
-		struct sroce_reth *reth = txb->hdr + info->off_reth;
-
-		reth->va = cpu_to_be64(w->remote_addr + p->off);
-		reth->rkey = cpu_to_be32(w->rkey);
-		reth->len = cpu_to_be32(w->opcode == SROCE_WR_FLUSH ?
-					w->flush.len : w->length - p->off);
-	}
-	if (info->off_feth)
-		sroce_feth_set(txb->hdr + info->off_feth, w->flush.plt,
-			       w->flush.sel);
-	if (info->flags & SROCE_OPF_ATMETH) {
-		struct sroce_atmeth *atm = txb->hdr + info->off_atm;
-
-		atm->va = cpu_to_be64(w->remote_addr);
-		atm->rkey = cpu_to_be32(w->rkey);
-		if (w->opcode == IB_WR_ATOMIC_CMP_AND_SWP) {
-			atm->swap_add = cpu_to_be64(w->swap);
-			atm->compare = cpu_to_be64(w->compare_add);
-		} else {
-			atm->swap_add = cpu_to_be64(w->compare_add);
-		}
-	}
-	if (info->off_deth) {
-		struct sroce_deth *deth = txb->hdr + info->off_deth;
-		u32 qkey = w->ud.qkey;
-
-		/* a Q_Key with the high bit set means the QP's own */
-		if (qkey & 0x80000000U)
-			qkey = qp->params.qkey;
-		deth->qkey = cpu_to_be32(qkey);
-		deth->sqpn = cpu_to_be32(qp->ibqp.qp_num);
-	}
-	if (info->off_imm)
-		((struct sroce_immdt *)(txb->hdr + info->off_imm))->imm = w->imm;
-	if (info->off_ieth)
-		((struct sroce_ieth *)(txb->hdr + info->off_ieth))->rkey =
-			cpu_to_be32(w->inv_rkey);
-	sroce_tx_seal(txb);
-
-	if (p->paylen) {
-		err = sroce_sge_to_txb(sdev, qp->ibqp.pd, w, p->off, txb);
-		if (err) {
-			sroce_tx_abort(txb);
-			return err;
-		}
-	}
-	return 0;
-}
-
-/*
- * Sends packet req->send_pkt of @w: a SEND or WRITE packet, a READ request
- * for what is still missing of the read, or an atomic. Returns 0 or a
- * negative error; a local protection failure marks @w as failed.
- */
-static int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w)
-{
-	struct sroce_dev *sdev = sroce_qp_dev(qp);
-	struct sroce_req *req = &qp->req;
-	u32 k = req->send_pkt;
-	struct sroce_req_pkt p;
-	struct sroce_txb txb;
-	bool zcopy;
-	int err;
-
-	switch (w->opcode) {
-	case IB_WR_RDMA_READ:
-		p.opcode = SROCE_OP_READ_REQUEST;
-		p.paylen = 0;
-		p.last = true;
-		break;
-	case IB_WR_ATOMIC_CMP_AND_SWP:
-		p.opcode = SROCE_OP_CMP_SWAP;
-		p.paylen = 0;
-		p.last = true;
-		break;
-	case IB_WR_ATOMIC_FETCH_AND_ADD:
-		p.opcode = SROCE_OP_FETCH_ADD;
-		p.paylen = 0;
-		p.last = true;
-		break;
-	case SROCE_WR_FLUSH:
-		p.opcode = SROCE_OP_FLUSH;
-		p.paylen = 0;
-		p.last = true;
-		break;
-	default:
-		p.last = k + 1 >= w->npkts;
-		p.opcode = sroce_req_opcode(qp, w, k == 0, p.last);
-		p.paylen = min(req->mtu, w->length - k * req->mtu);
-		break;
-	}
-	p.info = sroce_op(p.opcode);
-	p.off = k * req->mtu;
-
-	p.ackreq = false;
-	if (qp->ibqp.qp_type == IB_QPT_RC) {
-		/* twice per window at least, so a small one keeps moving */
-		p.ackreq = p.last ||
-			   p.info->flags & (SROCE_OPF_READ | SROCE_OPF_ATOMIC) ||
-			   req->noack + 1 >= min_t(u32, SROCE_REQ_ACK_EVERY,
-						   req->cwnd / 2);
-	}
-
-	/*
-	 * An RC request from a user QP's memory goes out without a copy:
-	 * its WQE completes only after the ACK, so the buffer stays put
-	 * while the frame is in flight. Anything that cannot (a kernel MR, too
-	 * many pieces for one skb) is built again by copying.
-	 */
-	zcopy = p.paylen && !w->inl && qp->ibqp.qp_type == IB_QPT_RC &&
-		sroce_queue_is_user(&qp->sq);
-	err = sroce_req_build(qp, w, &p, zcopy, &txb);
-	if (zcopy && (err == -EOPNOTSUPP || err == -EMSGSIZE))
-		err = sroce_req_build(qp, w, &p, false, &txb);
-	if (err == -ENOMEM)
-		return err;
-	if (err) {
-		w->state = SROCE_SWQE_DONE;
-		w->status = IB_WC_LOC_PROT_ERR;
-		return -EFAULT;
-	}
-	sroce_stat_add(sdev->stats, SENT_BYTES, p.paylen);
-	sroce_stat_qp(&qp->stats, false, p.paylen);
-	/*
-	 * A full queue on the way out (the peer's backlog, behind a veth)
-	 * is back-pressure: the packet is sent again from process context
-	 * instead of waiting for the retransmit timer.
-	 */
-	err = sroce_tx_xmit(sdev, &txb);
-	/* a refused packet is built again: with its AckReq */
-	if (!err && qp->ibqp.qp_type == IB_QPT_RC)
-		req->noack = p.ackreq ? 0 : req->noack + 1;
-	return err;
 }
 
 /* READs and ATOMICs sent and not answered yet. */
@@ -652,6 +428,7 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 {
 	struct sroce_req *req = &qp->req;
 	bool rc = qp->ibqp.qp_type == IB_QPT_RC;
+	struct sroce_req_batch batch = {};
 	int budget = SROCE_REQ_BUDGET;
 	enum ib_qp_state state;
 	bool lost = false;
@@ -723,7 +500,12 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 					sroce_psn_add(req->una,
 						      req->cwnd)) >= 0)
 			break;
-		err = sroce_req_packet(qp, w);
+		err = sroce_req_packet(qp, w, &batch);
+		if (err == -EXDEV) {
+			if (sroce_req_batch_send(qp, &batch))
+				break;
+			err = sroce_req_packet(qp, w, &batch);
+		}
 		if (err && w->state == SROCE_SWQE_DONE) {
 			req->send = sroce_queue_next(&qp->sq, req->send);
 			req->send_pkt = 0;
@@ -770,6 +552,8 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 			break;
 		}
 	}
+	if (batch.txb.skb)
+		sroce_req_batch_send(qp, &batch);
 	if (!rc)
 		req->una = req->psn;
 	if (!timer_pending(&req->timer))

@@ -25,6 +25,8 @@
  *  - sroce_comp_rx(): the receive path (softirq), for response opcodes.
  *  - sroce_req_flush(): modify_qp to ERR and the error paths.
  *  - sroce_req_reset(): modify_qp to RESET.
+ *  - sroce_req_packet()/sroce_req_batch_send() (req_pkt.c): the
+ *    requester's run, req.lock held.
  */
 #ifndef _SROCE_REQ_H
 #define _SROCE_REQ_H
@@ -35,9 +37,11 @@
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
 
+#include "tx.h"
 #include "txwait.h"
 
 struct sroce_qp;
+struct sroce_swqe;
 struct sroce_pkt;
 struct sroce_cq;
 struct sroce_srq;
@@ -134,6 +138,18 @@ struct sroce_req {
 	struct sroce_tx_wait txw;
 };
 
+/**
+ * struct sroce_req_batch - packets of one run kept for one GSO skb
+ * @txb: the skb under construction; txb.skb NULL: empty.
+ * @psn: the PSN of its first packet.
+ * @psn_max: req.psn_max before it: what was sent before, if it never is.
+ */
+struct sroce_req_batch {
+	struct sroce_txb txb;
+	u32 psn;
+	u32 psn_max;
+};
+
 int sroce_req_init(struct sroce_qp *qp);
 void sroce_req_fini(struct sroce_qp *qp);
 void sroce_req_run(struct sroce_qp *qp);
@@ -145,6 +161,11 @@ void sroce_req_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 void sroce_req_progress(struct sroce_qp *qp, u32 acked);
 void sroce_req_lost(struct sroce_qp *qp);
 bool sroce_req_rewind(struct sroce_qp *qp, u32 psn);
+bool sroce_req_go_back(struct sroce_qp *qp, u32 psn);
+u32 sroce_req_npkts(const struct sroce_swqe *w, u32 mtu);
+int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w,
+		     struct sroce_req_batch *batch);
+int sroce_req_batch_send(struct sroce_qp *qp, struct sroce_req_batch *batch);
 void sroce_comp_rx(struct sroce_qp *qp, struct sroce_pkt *pkt);
 
 void sroce_kick_cq(struct sroce_kick *kick, struct sroce_cq *cq, int flags);

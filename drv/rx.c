@@ -288,6 +288,61 @@ static unsigned int sroce_fast_ip6(struct sk_buff *skb)
 	return sizeof(*ip6);
 }
 
+/* The frame's IP header length when it may be ours (unshared), else 0. */
+static unsigned int sroce_rx_fast_l3(struct sk_buff **pskb)
+{
+	struct sk_buff *skb;
+
+	/* a tap (AF_PACKET) may hold it too: pulls and trims need our own */
+	skb = skb_share_check(*pskb, GFP_ATOMIC);
+	*pskb = skb;
+	if (!skb)
+		return 0;
+	if (skb->protocol == htons(ETH_P_IP))
+		return sroce_fast_ip4(skb);
+	if (skb->protocol == htons(ETH_P_IPV6))
+		return sroce_fast_ip6(skb);
+	return 0;
+}
+
+static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
+					  struct sk_buff **pskb);
+
+/*
+ * A UDP GSO skb to port 4791 with its checksum still to fill (a sender's
+ * GSO run of RoCEv2 units that a veth handed over whole): cut into its
+ * datagrams here, each then taken or passed on as a frame of its own.
+ * Any other super-frame is the UDP layer's to segment.
+ */
+static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
+					struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb, *segs, *seg, *next;
+
+	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_UDP_L4) ||
+	    skb->ip_summed != CHECKSUM_PARTIAL)
+		return RX_HANDLER_PASS;
+	if (!sroce_rx_fast_l3(pskb))
+		return *pskb ? RX_HANDLER_PASS : RX_HANDLER_CONSUMED;
+	skb = *pskb;
+	/* segmentation copies the link header into every datagram */
+	__skb_push(skb, skb->data - skb_mac_header(skb));
+	segs = __skb_gso_segment(skb, NETIF_F_SG | NETIF_F_HW_CSUM, false);
+	if (IS_ERR_OR_NULL(segs)) {
+		this_cpu_inc(sdev->stats->cnt[SROCE_CNT_RX_DROP_BAD_HEADER]);
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		__skb_pull(seg, skb_network_offset(seg));
+		if (sroce_rx_frame(sdev, &seg) == RX_HANDLER_PASS)
+			netif_receive_skb(seg);
+	}
+	return RX_HANDLER_CONSUMED;
+}
+
 /**
  * sroce_rx_handler() - the netdev's rx handler
  * @pskb: the frame, data at the network header.
@@ -301,12 +356,6 @@ rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
 	struct sroce_dev *sdev = rcu_dereference(skb->dev->rx_handler_data);
-	struct sroce_pkt pkt = { .sdev = sdev, .vlan_id = 0xffff };
-	const struct sroce_bth *bth;
-	struct sroce_ref *ref;
-	struct sroce_qp *qp;
-	unsigned int l3;
-	int cnt;
 
 	if (skb->pkt_type != PACKET_HOST && skb->pkt_type != PACKET_LOOPBACK)
 		return RX_HANDLER_PASS;
@@ -316,22 +365,27 @@ rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb)
 	 */
 	if (skb_vlan_tag_present(skb) && skb_vlan_tag_get_id(skb))
 		return RX_HANDLER_PASS;
-	/* a GRO super-frame: the UDP layer segments it for the socket */
 	if (skb_is_gso(skb))
-		return RX_HANDLER_PASS;
-	/* a tap (AF_PACKET) may hold it too: pulls and trims need our own */
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (!skb)
-		return RX_HANDLER_CONSUMED;
-	*pskb = skb;
-	if (skb->protocol == htons(ETH_P_IP))
-		l3 = sroce_fast_ip4(skb);
-	else if (skb->protocol == htons(ETH_P_IPV6))
-		l3 = sroce_fast_ip6(skb);
-	else
-		return RX_HANDLER_PASS;
+		return sroce_rx_gso(sdev, pskb);
+	return sroce_rx_frame(sdev, pskb);
+}
+
+/* One datagram, data at its network header: ours, or passed on. */
+static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
+					  struct sk_buff **pskb)
+{
+	struct sroce_pkt pkt = { .sdev = sdev, .vlan_id = 0xffff };
+	const struct sroce_bth *bth;
+	struct sroce_ref *ref;
+	struct sroce_qp *qp;
+	struct sk_buff *skb;
+	unsigned int l3;
+	int cnt;
+
+	l3 = sroce_rx_fast_l3(pskb);
+	skb = *pskb;
 	if (!l3)
-		return RX_HANDLER_PASS;
+		return skb ? RX_HANDLER_PASS : RX_HANDLER_CONSUMED;
 
 	skb_reset_network_header(skb);
 	skb_set_transport_header(skb, l3);

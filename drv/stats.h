@@ -124,12 +124,16 @@ int sroce_counter_update_stats(struct rdma_counter *counter);
 	this_cpu_add((stats)->cnt[SROCE_CNT_##counter], (n))
 #define sroce_stat_inc(stats, counter) sroce_stat_add(stats, counter, 1)
 
-/* A packet of @len bytes from the IP header on, which the netdev took. */
+/*
+ * @pkts packets of @len bytes in all from their IP headers on, which the
+ * netdev took (more than one: the units of a GSO skb).
+ */
 static inline void sroce_stat_xmit(struct sroce_stats __percpu *stats,
-				   unsigned int len, bool mcast)
+				   unsigned int len, unsigned int pkts,
+				   bool mcast)
 {
 	this_cpu_add(stats->pma[SROCE_PMA_XMIT_WORDS], DIV_ROUND_UP(len, 4));
-	this_cpu_inc(stats->pma[SROCE_PMA_XMIT_PKTS]);
+	this_cpu_add(stats->pma[SROCE_PMA_XMIT_PKTS], pkts);
 	if (mcast)
 		this_cpu_inc(stats->pma[SROCE_PMA_XMIT_MCAST]);
 }

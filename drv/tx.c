@@ -13,6 +13,7 @@
 #include <linux/highmem.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/udp.h>
 #include <net/ip.h>
@@ -128,6 +129,24 @@ static void sroce_put_ip6(struct sk_buff *skb, const struct sroce_path *path,
 /* Pad (up to 3 bytes) and ICRC of a zero-copy frame. */
 #define SROCE_TX_TRAILER_MAX	(3 + SROCE_ICRC_SIZE)
 
+/* A GSO skb: IP's 16-bit total length, and a bound on its units. */
+#define SROCE_TX_GSO_MAX_LEN	(U16_MAX - sizeof(struct ipv6hdr))
+#define SROCE_TX_GSO_MAX_UNITS	64
+
+/*
+ * Off by default: on a veth the receiver's __skb_gso_segment() costs more
+ * than the sender saves (Documentation/datapath.rst has the numbers).
+ */
+static bool sroce_gso;
+module_param_named(gso, sroce_gso, bool, 0644);
+MODULE_PARM_DESC(gso, "send runs of an RC QP's packets as one UDP GSO skb (default: off)");
+
+/* The UDP payload of one unit: transport headers, payload, pad, ICRC. */
+static u32 sroce_unit_len(u32 hdr_len, u32 paylen)
+{
+	return hdr_len + paylen + (-paylen & 3) + SROCE_ICRC_SIZE;
+}
+
 /*
  * The skb for a frame of @linear bytes from the network header on. A head
  * that fits a page comes from the per-CPU page fragment cache (no slab
@@ -216,6 +235,9 @@ static int sroce_tx_alloc(struct sroce_dev *sdev,
 		memset(txb->payload + paylen, 0, pad);
 	}
 	txb->crc = 0;
+	txb->units = 0;
+	txb->gso = false;
+	txb->closed = false;
 	return 0;
 }
 
@@ -324,16 +346,187 @@ static int sroce_txb_trailer(struct sroce_txb *txb, unsigned int pad)
 	return 0;
 }
 
-/* The transport headers are written: starts the ICRC over all headers. */
+/*
+ * The transport headers are written: starts the ICRC over all headers.
+ * Unit k of a GSO skb is covered with the IP and UDP headers segmentation
+ * gives it: its own lengths and, on IPv4, the ID k past the first unit's
+ * (inet_gso_segment() counts them up; the first unit's is 0).
+ */
 void sroce_tx_seal(struct sroce_txb *txb)
 {
 	struct sk_buff *skb = txb->skb;
 	struct sroce_bth *bth = txb->hdr;
+	bool ipv6 = ip_hdr(skb)->version == 6;
+	union {
+		struct iphdr ip4;
+		struct ipv6hdr ip6;
+	} l3;
+	struct udphdr uh;
+	u16 ulen;
 
 	bth->flags |= (-txb->paylen & 3) << SROCE_BTH_PAD_SHIFT;
-	txb->crc = sroce_icrc_headers(skb_network_header(skb),
-				      ip_hdr(skb)->version == 6,
-				      udp_hdr(skb), txb->hdr, txb->hdr_len);
+	if (!txb->units) {
+		txb->crc = sroce_icrc_headers(skb_network_header(skb), ipv6,
+					      udp_hdr(skb), txb->hdr,
+					      txb->hdr_len);
+		return;
+	}
+	ulen = sizeof(uh) + sroce_unit_len(txb->hdr_len, txb->paylen);
+	uh = *udp_hdr(skb);
+	uh.len = htons(ulen);
+	if (ipv6) {
+		l3.ip6 = *ipv6_hdr(skb);
+		l3.ip6.payload_len = htons(ulen);
+	} else {
+		l3.ip4 = *ip_hdr(skb);
+		l3.ip4.tot_len = htons(sizeof(l3.ip4) + ulen);
+		l3.ip4.id = htons(txb->units);
+	}
+	txb->crc = sroce_icrc_headers(&l3, ipv6, &uh, txb->hdr, txb->hdr_len);
+}
+
+/*
+ * Whether @ndev takes a UDP GSO skb of ours, segmented so that each
+ * datagram is numbered and sized as sroce_tx_seal() predicts: a veth hands
+ * it over whole (its peer's rx handler or UDP layer segments in software);
+ * a NIC gets it segmented by the stack's software GSO, and only one that
+ * fills the UDP checksums itself, which a GSO skb needs (single frames of
+ * IPv4 carry none: a NIC without checksum offload does better with them).
+ * A NIC's own UDP segmentation might number IPv4 IDs its own way: a netdev
+ * offering it gets single frames.
+ */
+static bool sroce_tx_gso_dev(const struct net_device *ndev, bool ipv6)
+{
+	netdev_features_t csum = NETIF_F_HW_CSUM |
+				 (ipv6 ? NETIF_F_IPV6_CSUM : NETIF_F_IP_CSUM);
+
+	if (sroce_link_l3(ndev))
+		return false;
+	if (ndev->rtnl_link_ops && !strcmp(ndev->rtnl_link_ops->kind, "veth"))
+		return true;
+	return !(ndev->features & NETIF_F_GSO_UDP_L4) &&
+	       (ndev->features & csum);
+}
+
+/**
+ * sroce_tx_gso_begin() - let further units join a built zero-copy frame
+ * @sdev: the sending device.
+ * @txb: the frame, headers sealed and payload attached, not sent.
+ * @max_pieces: page fragments the next unit's payload may need.
+ *
+ * Only frames on the wire qualify: not to ourselves, no VLAN tag, on a
+ * netdev sroce_tx_gso_dev() accepts, and only while the gso module
+ * parameter is set (so one boot can measure both ways).
+ */
+void sroce_tx_gso_begin(struct sroce_dev *sdev, struct sroce_txb *txb,
+			unsigned int max_pieces)
+{
+	struct net_device *ndev = sdev->ndev;
+
+	txb->units = 0;
+	txb->closed = false;
+	txb->unit_len = sroce_unit_len(txb->hdr_len, txb->paylen);
+	txb->gso = READ_ONCE(sroce_gso) && txb->zcopy &&
+		   txb->vlan_id == 0xffff &&
+		   sroce_tx_gso_dev(ndev, ip_hdr(txb->skb)->version == 6) &&
+		   !sroce_link_is_own(ndev, txb->skb, txb->dmac) &&
+		   skb_shinfo(txb->skb)->nr_frags + 2 + max_pieces <=
+		   MAX_SKB_FRAGS;
+}
+
+/**
+ * sroce_tx_append() - start the next unit of a GSO frame
+ * @txb: a frame sroce_tx_gso_begin() opened.
+ * @hdr_len: bytes of the new unit's transport headers.
+ * @paylen: its payload bytes.
+ * @max_pieces: page fragments its payload may need, at most.
+ *
+ * Writes the last unit's pad and ICRC and, in the same fragment, room for
+ * the new unit's headers at txb->hdr, zeroed. Every unit but the last must
+ * be as long as the first (the GSO size). Returns 0; -EMSGSIZE when the
+ * unit cannot join (send @txb, then build it as a frame of its own);
+ * -ENOMEM.
+ */
+int sroce_tx_append(struct sroce_txb *txb, u32 hdr_len, u32 paylen,
+		    unsigned int max_pieces)
+{
+	struct sk_buff *skb = txb->skb;
+	unsigned int pad = -txb->paylen & 3;
+	unsigned int glue = pad + SROCE_ICRC_SIZE + hdr_len;
+	u32 len = sroce_unit_len(hdr_len, paylen);
+	unsigned int i = skb_shinfo(skb)->nr_frags;
+	struct page *page;
+	u8 *va;
+
+	if (!txb->gso || txb->closed ||
+	    sroce_unit_len(txb->hdr_len, txb->paylen) != txb->unit_len ||
+	    len > txb->unit_len || txb->units + 1 >= SROCE_TX_GSO_MAX_UNITS ||
+	    skb->len + len > SROCE_TX_GSO_MAX_LEN ||
+	    i + 2 + max_pieces > MAX_SKB_FRAGS)
+		return -EMSGSIZE;
+	va = netdev_alloc_frag(glue);
+	if (unlikely(!va))
+		return -ENOMEM;
+	memset(va, 0, pad + hdr_len + SROCE_ICRC_SIZE);
+	txb->crc = crc32_le(txb->crc, va, pad);
+	put_unaligned_le32(~txb->crc, va + pad);
+	page = virt_to_head_page(va);
+	skb_fill_page_desc(skb, i, page, va - (u8 *)page_address(page), glue);
+	skb->len += glue;
+	skb->data_len += glue;
+	skb->truesize += glue;
+
+	txb->undo.nr_frags = i + 1;
+	txb->undo.len = skb->len - hdr_len;
+	txb->undo.truesize = skb->truesize;
+	txb->undo.hdr_len = hdr_len;
+
+	txb->hdr = va + pad + SROCE_ICRC_SIZE;
+	txb->hdr_len = hdr_len;
+	txb->paylen = paylen;
+	txb->units++;
+	txb->trailer = NULL;
+	txb->crc = 0;
+	return 0;
+}
+
+/*
+ * The unit sroce_tx_append() started could not be built: drop it. The
+ * units before it stay, complete, and no more join.
+ */
+void sroce_tx_unappend(struct sroce_txb *txb)
+{
+	struct sk_buff *skb = txb->skb;
+	struct skb_shared_info *sh = skb_shinfo(skb);
+	unsigned int i;
+
+	for (i = txb->undo.nr_frags; i < sh->nr_frags; i++)
+		put_page(skb_frag_page(&sh->frags[i]));
+	sh->nr_frags = txb->undo.nr_frags;
+	skb_frag_size_sub(&sh->frags[sh->nr_frags - 1], txb->undo.hdr_len);
+	skb->data_len -= skb->len - txb->undo.len;
+	skb->len = txb->undo.len;
+	skb->truesize = txb->undo.truesize;
+	txb->units--;
+	txb->closed = true;
+}
+
+/* The lengths and GSO fields of a frame of several units. */
+static void sroce_tx_gso_finish(struct sroce_txb *txb)
+{
+	struct sk_buff *skb = txb->skb;
+	unsigned int ulen = skb->len - skb_transport_offset(skb);
+
+	udp_hdr(skb)->len = htons(ulen);
+	if (ip_hdr(skb)->version == 6) {
+		ipv6_hdr(skb)->payload_len = htons(ulen);
+	} else {
+		ip_hdr(skb)->tot_len = htons(skb->len);
+		ip_send_check(ip_hdr(skb));
+	}
+	skb_shinfo(skb)->gso_size = txb->unit_len;
+	skb_shinfo(skb)->gso_type = SKB_GSO_UDP_L4;
+	skb_shinfo(skb)->gso_segs = txb->units + 1;
 }
 
 void sroce_tx_abort(struct sroce_txb *txb)
@@ -372,10 +565,12 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 	unsigned int pad = -txb->paylen & 3;
 	bool ipv6 = ip_hdr(skb)->version == 6;
 	u32 crc = txb->crc;
-	unsigned int len;
+	unsigned int len, pkts = txb->units + 1;
 	int err;
 
-	if (txb->zcopy) {
+	if (txb->closed) {
+		/* sroce_tx_unappend(): the last unit's trailer is in place */
+	} else if (txb->zcopy) {
 		err = sroce_txb_trailer(txb, pad);
 		if (unlikely(err)) {
 			sroce_tx_abort(txb);
@@ -388,16 +583,29 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 		put_unaligned_le32(~crc, txb->payload + txb->paylen + pad);
 	}
 
-	if (ipv6) {
+	if (pkts > 1)
+		sroce_tx_gso_finish(txb);
+	/*
+	 * IPv6 wants a UDP checksum, and so does UDP GSO: the netdev or the
+	 * stack fills it (per datagram for GSO, from a pseudo-header of the
+	 * whole length, as udp_send_skb() leaves it). IPv4 frames carry 0.
+	 */
+	if (ipv6 || pkts > 1) {
 		struct udphdr *uh = udp_hdr(skb);
 
-		/* IPv6 wants a UDP checksum: the netdev or the stack fills it */
 		skb->ip_summed = CHECKSUM_PARTIAL;
 		skb->csum_start = skb_transport_header(skb) - skb->head;
 		skb->csum_offset = offsetof(struct udphdr, check);
-		uh->check = ~csum_ipv6_magic(&ipv6_hdr(skb)->saddr,
-					     &ipv6_hdr(skb)->daddr,
-					     ntohs(uh->len), IPPROTO_UDP, 0);
+		if (ipv6)
+			uh->check = ~csum_ipv6_magic(&ipv6_hdr(skb)->saddr,
+						     &ipv6_hdr(skb)->daddr,
+						     ntohs(uh->len),
+						     IPPROTO_UDP, 0);
+		else
+			uh->check = ~csum_tcpudp_magic(ip_hdr(skb)->saddr,
+						       ip_hdr(skb)->daddr,
+						       ntohs(uh->len),
+						       IPPROTO_UDP, 0);
 	} else {
 		skb->ip_summed = CHECKSUM_NONE;
 	}
@@ -405,23 +613,27 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 	skb->protocol = htons(ipv6 ? ETH_P_IPV6 : ETH_P_IP);
 	skb->dev = ndev;
 
-	sroce_stat_inc(sdev->stats, SENT_PKTS);
+	sroce_stat_add(sdev->stats, SENT_PKTS, pkts);
 	txb->skb = NULL;
 	/*
 	 * The netdev's MTU shrank under QPs of a larger path MTU: the frame
 	 * is lost as on a link that cannot carry it (the sender recovers or
 	 * gives up), never sent oversized.
 	 */
-	if (unlikely(skb->len > READ_ONCE(ndev->mtu))) {
+	len = pkts > 1 ? skb_transport_offset(skb) + sizeof(struct udphdr) +
+			 txb->unit_len : skb->len;
+	if (unlikely(len > READ_ONCE(ndev->mtu))) {
 		kfree_skb(skb);
 		sroce_stat_inc(sdev->stats, TX_DROP);
 		return 0;
 	}
-	len = skb->len;	/* the IP packet: what the PMA counts */
+	/* the IP packets: what the PMA counts */
+	len = skb->len + (pkts - 1) * (skb_transport_offset(skb) +
+				       sizeof(struct udphdr));
 	if (unlikely(sroce_link_is_own(ndev, skb, txb->dmac))) {
 		err = sroce_tx_loopback(sdev, skb);
 		if (!err)
-			sroce_stat_xmit(sdev->stats, len, false);
+			sroce_stat_xmit(sdev->stats, len, pkts, false);
 		return err;
 	}
 	if (unlikely(sroce_link_push(skb, ndev, txb->dmac, txb->vlan_id))) {
@@ -437,6 +649,7 @@ int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb)
 		sroce_stat_inc(sdev->stats, TX_DROP);
 		return -EAGAIN;
 	}
-	sroce_stat_xmit(sdev->stats, len, is_multicast_ether_addr(txb->dmac));
+	sroce_stat_xmit(sdev->stats, len, pkts,
+			is_multicast_ether_addr(txb->dmac));
 	return 0;
 }

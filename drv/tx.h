@@ -19,6 +19,11 @@
  *    → sroce_tx_seal() → sroce_txb_add_page() per piece → sroce_tx_xmit().
  *  - sroce_tx_abort(): instead of sroce_tx_xmit() when the payload copy
  *    failed.
+ *  - GSO (zero-copy RC requests, Documentation/datapath.rst): after the
+ *    first unit is built, sroce_tx_gso_begin(); then per further unit
+ *    sroce_tx_append() → headers → sroce_tx_seal() → sroce_txb_add_page()
+ *    per piece (sroce_tx_unappend() if that fails); sroce_tx_xmit() sends
+ *    them all as one UDP GSO skb.
  */
 #ifndef _SROCE_TX_H
 #define _SROCE_TX_H
@@ -70,6 +75,11 @@ struct sroce_path {
  * @zcopy: the payload is attached by sroce_txb_add_page(), not copied.
  * @trailer: zero-copy frames: room for pad and ICRC next to the head, in
  *	its page fragment; NULL when the head is not one.
+ * @units: GSO: the units before the one being built (0: a plain frame).
+ * @unit_len: GSO: the UDP payload of the first unit, the GSO size.
+ * @gso: more units may join (sroce_tx_append()).
+ * @closed: the last unit's pad and ICRC are written already.
+ * @undo: what sroce_tx_unappend() restores.
  */
 struct sroce_txb {
 	struct sk_buff *skb;
@@ -82,6 +92,19 @@ struct sroce_txb {
 	u32 crc;
 	bool zcopy;
 	u8 *trailer;
+	u16 units;
+	u16 unit_len;
+	bool gso;
+	bool closed;
+	struct {
+		u8 nr_frags;
+		u32 len;
+		u32 truesize;
+		u32 crc;
+		u32 paylen;
+		u32 hdr_len;
+		void *hdr;
+	} undo;
 };
 
 void sroce_path_from_av(struct sroce_path *path, const struct sroce_av *av,
@@ -97,6 +120,11 @@ int sroce_tx_begin_zcopy(struct sroce_dev *sdev,
 int sroce_txb_add_page(struct sroce_txb *txb, struct page *page,
 		       unsigned int off, u32 n);
 void sroce_tx_seal(struct sroce_txb *txb);
+void sroce_tx_gso_begin(struct sroce_dev *sdev, struct sroce_txb *txb,
+			unsigned int max_pieces);
+int sroce_tx_append(struct sroce_txb *txb, u32 hdr_len, u32 paylen,
+		    unsigned int max_pieces);
+void sroce_tx_unappend(struct sroce_txb *txb);
 int sroce_tx_xmit(struct sroce_dev *sdev, struct sroce_txb *txb);
 void sroce_tx_abort(struct sroce_txb *txb);
 
