@@ -121,6 +121,81 @@ static int sroce_rx_check(struct sroce_pkt *pkt)
 	return 0;
 }
 
+/* Transport headers of any opcode fit (BTH and AtomicETH are 40 bytes). */
+#define SROCE_RX_HDR_MAX	64
+
+/*
+ * sroce_rx_check() for unit @k of a GSO skb, in place: @off bytes past the
+ * UDP header (skb->data), @len bytes long. Its headers are copied into
+ * @buf where they are not linear, and its ICRC is checked over the IP and
+ * UDP headers segmentation would give it (its lengths; on IPv4 the ID @k
+ * past the skb's).
+ */
+static int sroce_rx_check_unit(struct sroce_pkt *pkt, unsigned int k,
+			       unsigned int off, unsigned int len, u8 *buf)
+{
+	struct sk_buff *skb = pkt->skb;
+	const struct sroce_opinfo *info;
+	const struct sroce_bth *bth;
+	union {
+		struct iphdr ip4;
+		struct ipv6hdr ip6;
+	} l3;
+	struct udphdr uh;
+	unsigned int pad;
+	__le32 wire;
+	u32 crc;
+
+	bth = skb_header_pointer(skb, off, min_t(unsigned int, len,
+						 sizeof(*bth)), buf);
+	if (!bth || len < sizeof(*bth))
+		return SROCE_CNT_RX_DROP_SHORT;
+	info = sroce_op(bth->opcode);
+	if (!info->flags || info->hdr_len > SROCE_RX_HDR_MAX)
+		return SROCE_CNT_RX_DROP_BAD_OPCODE;
+	if (len < info->hdr_len)
+		return SROCE_CNT_RX_DROP_SHORT;
+	bth = skb_header_pointer(skb, off, info->hdr_len, buf);
+	if (!bth)
+		return SROCE_CNT_RX_DROP_SHORT;
+	if (sroce_bth_tver(bth) ||
+	    (be16_to_cpu(bth->pkey) & 0x7fff) != 0x7fff)
+		return SROCE_CNT_RX_DROP_BAD_HEADER;
+	pad = sroce_bth_pad(bth);
+	if (len < info->hdr_len + pad + SROCE_ICRC_SIZE)
+		return SROCE_CNT_RX_DROP_SHORT;
+	pkt->paylen = len - info->hdr_len - pad - SROCE_ICRC_SIZE;
+	if (!(info->flags & SROCE_OPF_PAYLOAD) && (pkt->paylen || pad))
+		return SROCE_CNT_RX_DROP_BAD_HEADER;
+
+	uh = *udp_hdr(skb);
+	uh.len = htons(sizeof(uh) + len);
+	if (pkt->ipv6) {
+		l3.ip6 = *ipv6_hdr(skb);
+		l3.ip6.payload_len = uh.len;
+	} else {
+		l3.ip4 = *ip_hdr(skb);
+		l3.ip4.tot_len = htons(sizeof(l3.ip4) + sizeof(uh) + len);
+		l3.ip4.id = htons(ntohs(l3.ip4.id) + k);
+	}
+	crc = sroce_icrc_headers(&l3, pkt->ipv6, &uh, bth, info->hdr_len);
+	crc = sroce_icrc_skb(skb, off + info->hdr_len, pkt->paylen + pad, crc);
+	if (skb_copy_bits(skb, off + len - SROCE_ICRC_SIZE, &wire,
+			  sizeof(wire)) ||
+	    le32_to_cpu(wire) != ~crc)
+		return SROCE_CNT_RX_DROP_BAD_ICRC;
+
+	pkt->op = info;
+	pkt->hdr = (void *)bth;
+	pkt->opcode = bth->opcode;
+	pkt->psn = sroce_bth_psn(bth);
+	pkt->qpn = sroce_bth_qpn(bth);
+	pkt->ackreq = sroce_bth_ackreq(bth);
+	pkt->se = sroce_bth_se(bth);
+	pkt->pay_off = off + info->hdr_len;
+	return 0;
+}
+
 static void sroce_rx_addrs(struct sroce_pkt *pkt)
 {
 	struct sk_buff *skb = pkt->skb;
@@ -309,37 +384,79 @@ static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
 					  struct sk_buff **pskb);
 
 /*
- * A UDP GSO skb to port 4791 with its checksum still to fill (a sender's
- * GSO run of RoCEv2 units that a veth handed over whole): cut into its
- * datagrams here, each then taken or passed on as a frame of its own.
- * Any other super-frame is the UDP layer's to segment.
+ * A UDP GSO skb to port 4791 with its checksums still to fill: a sender's
+ * GSO run of RoCEv2 units that a veth handed over whole. When its first
+ * unit is for a connected QP of ours, from its peer, the units are walked
+ * in place, each checked as a datagram of its own would be and handed to
+ * the QP (one skb reference each), in order; a unit that fails costs that
+ * unit. Anything else is the UDP layer's to segment.
  */
 static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 					struct sk_buff **pskb)
 {
-	struct sk_buff *skb = *pskb, *segs, *seg, *next;
+	struct sroce_pkt pkt = { .sdev = sdev, .vlan_id = 0xffff };
+	unsigned int l3, gso, off, len, k, hdrs;
+	const struct sroce_bth *bth;
+	u8 buf[SROCE_RX_HDR_MAX];
+	struct sroce_bth bth0;
+	struct sroce_ref *ref;
+	struct sroce_qp *qp;
+	struct sk_buff *skb;
+	u32 qpn;
+	int cnt;
 
-	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_UDP_L4) ||
+	skb = *pskb;
+	gso = skb_shinfo(skb)->gso_size;
+	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_UDP_L4) || !gso ||
 	    skb->ip_summed != CHECKSUM_PARTIAL)
 		return RX_HANDLER_PASS;
-	if (!sroce_rx_fast_l3(pskb))
-		return *pskb ? RX_HANDLER_PASS : RX_HANDLER_CONSUMED;
+	l3 = sroce_rx_fast_l3(pskb);
 	skb = *pskb;
-	/* segmentation copies the link header into every datagram */
-	__skb_push(skb, skb->data - skb_mac_header(skb));
-	segs = __skb_gso_segment(skb, NETIF_F_SG | NETIF_F_HW_CSUM, false);
-	if (IS_ERR_OR_NULL(segs)) {
-		this_cpu_inc(sdev->stats->cnt[SROCE_CNT_RX_DROP_BAD_HEADER]);
-		kfree_skb(skb);
-		return RX_HANDLER_CONSUMED;
+	if (!l3)
+		return skb ? RX_HANDLER_PASS : RX_HANDLER_CONSUMED;
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, l3);
+	if (sroce_link_looped(skb))
+		return RX_HANDLER_PASS;
+	bth = skb_header_pointer(skb, l3 + sizeof(struct udphdr),
+				 sizeof(bth0), &bth0);
+	if (!bth || (bth->opcode & SROCE_OP_TRANSPORT_MASK) == SROCE_OP_UD)
+		return RX_HANDLER_PASS;
+	qpn = sroce_bth_qpn(bth);
+
+	pkt.skb = skb;
+	pkt.ipv6 = skb->protocol == htons(ETH_P_IPV6);
+	sroce_rx_addrs(&pkt);
+	qp = sroce_qp_get(sdev, qpn, &ref);
+	if (!qp)
+		return RX_HANDLER_PASS;
+	if (!sroce_rx_addr_ok(qp, &pkt)) {
+		sroce_qp_put(ref);
+		return RX_HANDLER_PASS;
 	}
+
+	/* ours: from here on as if the UDP socket had handed it over */
+	__skb_pull(skb, l3);
+	sroce_stat_rcv(sdev->stats, skb);
+	hdrs = l3 + sizeof(struct udphdr);
+	for (k = 0, off = sizeof(struct udphdr); off < skb->len;
+	     k++, off += len) {
+		len = min(gso, skb->len - off);
+		if (k)
+			sroce_stat_rcv_more(sdev->stats, hdrs + len, 1);
+		cnt = sroce_rx_check_unit(&pkt, k, off, len, buf);
+		if (!cnt && (pkt.qpn != qpn ||
+			     !sroce_rx_type_ok(qp, pkt.op->flags)))
+			cnt = SROCE_CNT_RX_DROP_BAD_HEADER;
+		if (cnt) {
+			this_cpu_inc(sdev->stats->cnt[cnt]);
+			continue;
+		}
+		skb_get(skb);	/* the QP consumes one reference per unit */
+		sroce_rx_deliver(&pkt, qp);
+	}
+	sroce_qp_put(ref);
 	consume_skb(skb);
-	skb_list_walk_safe(segs, seg, next) {
-		skb_mark_not_on_list(seg);
-		__skb_pull(seg, skb_network_offset(seg));
-		if (sroce_rx_frame(sdev, &seg) == RX_HANDLER_PASS)
-			netif_receive_skb(seg);
-	}
 	return RX_HANDLER_CONSUMED;
 }
 

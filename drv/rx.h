@@ -11,10 +11,10 @@
  * the payload is copied out with skb_copy_bits() into its destination.
  * A shared skb (a tap holds it too) is unshared with skb_share_check()
  * before anything pulls or trims it. A GSO/GRO super-frame is never read as
- * one packet: the handler cuts a sender's UDP GSO run to port 4791 into its
- * datagrams (__skb_gso_segment()) and takes each as a frame of its own, and
- * leaves any other to the UDP layer, which segments it before the socket's
- * encap hook; sroce_rx() drops one it should never see.
+ * one packet: the handler walks a sender's UDP GSO run to a connected QP
+ * unit by unit in place, each checked as a datagram of its own, and leaves
+ * any other to the UDP layer, which segments it before the socket's encap
+ * hook; sroce_rx() drops one it should never see.
  *
  * sroce_rx_handler() is the netdev's rx handler (registered by newlink,
  * before the device is registered, when the netdev has none): packets of

@@ -141,6 +141,14 @@ static inline void sroce_stat_xmit(struct sroce_stats __percpu *stats,
 void sroce_stat_rcv(struct sroce_stats __percpu *stats,
 		    const struct sk_buff *skb);
 
+/* @pkts more packets, of @len bytes in all, in a GSO skb counted whole. */
+static inline void sroce_stat_rcv_more(struct sroce_stats __percpu *stats,
+				       unsigned int len, unsigned int pkts)
+{
+	this_cpu_add(stats->pma[SROCE_PMA_RCV_WORDS], DIV_ROUND_UP(len, 4));
+	this_cpu_add(stats->pma[SROCE_PMA_RCV_PKTS], pkts);
+}
+
 /* A packet of @qp's, @paylen payload bytes: sent, or received (rx). */
 static inline void sroce_stat_qp(struct sroce_qp_stats *qs, bool rx,
 				 u32 paylen)

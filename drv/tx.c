@@ -133,13 +133,9 @@ static void sroce_put_ip6(struct sk_buff *skb, const struct sroce_path *path,
 #define SROCE_TX_GSO_MAX_LEN	(U16_MAX - sizeof(struct ipv6hdr))
 #define SROCE_TX_GSO_MAX_UNITS	64
 
-/*
- * Off by default: on a veth the receiver's __skb_gso_segment() costs more
- * than the sender saves (Documentation/datapath.rst has the numbers).
- */
-static bool sroce_gso;
+static bool sroce_gso = true;
 module_param_named(gso, sroce_gso, bool, 0644);
-MODULE_PARM_DESC(gso, "send runs of an RC QP's packets as one UDP GSO skb (default: off)");
+MODULE_PARM_DESC(gso, "send runs of an RC QP's packets as one UDP GSO skb (default: on)");
 
 /* The UDP payload of one unit: transport headers, payload, pad, ICRC. */
 static u32 sroce_unit_len(u32 hdr_len, u32 paylen)

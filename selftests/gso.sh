@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # RoCE segmentation offload on a veth pair (Documentation/datapath.rst):
-# with the gso module parameter on (off by default), runs of an RC QP's
+# with the gso module parameter on (the default), runs of an RC QP's
 # zero-copy packets leave as one UDP GSO skb, which the veth hands over
-# whole and the receiver's rx handler cuts into datagrams again. With it off,
+# whole and the receiver's rx handler walks unit by unit in place. With it off,
 # every packet is a frame of its own. Either way lossy's WRITE, SEND and
 # mixed runs verify every byte, no error or drop counter moves, and the
 # capture on the receiving veth (full frames) checks out frame by frame in
@@ -40,7 +40,7 @@ export SROCE_TEST_DEV_A=$ROCE_DEV_A SROCE_TEST_DEV_B=$ROCE_DEV_B
 mtu=$(cat "/sys/class/net/$VETH_B/mtu")
 
 v=$(cat "$PARAM" 2>/dev/null)
-ktap_check "the gso parameter is off by default ($v)" [ "$v" = N ]
+ktap_check "the gso parameter is on by default ($v)" [ "$v" = Y ]
 
 # run MODE: lossy's verified workloads under a capture of whole frames.
 # One KTAP result for the traffic, one for the capture.
@@ -89,7 +89,8 @@ run() {
 
 run 1
 run 0
-ktap_check "the gso parameter is off again" [ "$(cat "$PARAM")" = N ]
+echo 1 >"$PARAM"
+ktap_check "the gso parameter is back on" [ "$(cat "$PARAM")" = Y ]
 
 roce_devs_down
 ktap_finish
