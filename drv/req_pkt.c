@@ -171,6 +171,23 @@ static int sroce_req_build(struct sroce_qp *qp, const struct sroce_swqe *w,
 	return 0;
 }
 
+/* The opcode of a request that is one packet without payload, else 0. */
+static u8 sroce_req_single_opcode(u32 wr_opcode)
+{
+	switch (wr_opcode) {
+	case IB_WR_RDMA_READ:
+		return SROCE_OP_READ_REQUEST;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+		return SROCE_OP_CMP_SWAP;
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		return SROCE_OP_FETCH_ADD;
+	case SROCE_WR_FLUSH:
+		return SROCE_OP_FLUSH;
+	default:
+		return 0;
+	}
+}
+
 /* Page fragments one packet's payload of @w may need, at most. */
 static unsigned int sroce_req_pieces(const struct sroce_swqe *w, u32 mtu)
 {
@@ -232,32 +249,15 @@ int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w,
 	int err;
 
 	lockdep_assert_held(&req->lock);
-	switch (w->opcode) {
-	case IB_WR_RDMA_READ:
-		p.opcode = SROCE_OP_READ_REQUEST;
+	/* a READ request, an atomic or a FLUSH: one packet, no payload */
+	p.opcode = sroce_req_single_opcode(w->opcode);
+	if (p.opcode) {
 		p.paylen = 0;
 		p.last = true;
-		break;
-	case IB_WR_ATOMIC_CMP_AND_SWP:
-		p.opcode = SROCE_OP_CMP_SWAP;
-		p.paylen = 0;
-		p.last = true;
-		break;
-	case IB_WR_ATOMIC_FETCH_AND_ADD:
-		p.opcode = SROCE_OP_FETCH_ADD;
-		p.paylen = 0;
-		p.last = true;
-		break;
-	case SROCE_WR_FLUSH:
-		p.opcode = SROCE_OP_FLUSH;
-		p.paylen = 0;
-		p.last = true;
-		break;
-	default:
+	} else {
 		p.last = k + 1 >= w->npkts;
 		p.opcode = sroce_req_opcode(qp, w, k == 0, p.last);
 		p.paylen = min(req->mtu, w->length - k * req->mtu);
-		break;
 	}
 	p.info = sroce_op(p.opcode);
 	p.off = k * req->mtu;

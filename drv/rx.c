@@ -70,13 +70,61 @@ static bool sroce_rx_addr_ok(const struct sroce_qp *qp,
 }
 
 /* Checks the transport headers and the ICRC. 0 or the counter to bump. */
+/* The BTH's version and P_Key, and the lengths; sets pkt->paylen. */
+static int sroce_rx_check_len(struct sroce_pkt *pkt,
+			      const struct sroce_opinfo *info,
+			      const struct sroce_bth *bth, unsigned int total)
+{
+	unsigned int pad = sroce_bth_pad(bth);
+
+	if (sroce_bth_tver(bth) ||
+	    (be16_to_cpu(bth->pkey) & 0x7fff) != 0x7fff)
+		return SROCE_CNT_RX_DROP_BAD_HEADER;
+	if (total < info->hdr_len + pad + SROCE_ICRC_SIZE)
+		return SROCE_CNT_RX_DROP_SHORT;
+	pkt->paylen = total - info->hdr_len - pad - SROCE_ICRC_SIZE;
+	if (!(info->flags & SROCE_OPF_PAYLOAD) && (pkt->paylen || pad))
+		return SROCE_CNT_RX_DROP_BAD_HEADER;
+	return 0;
+}
+
+/*
+ * The packet's ICRC, at @end - 4 in the skb, against @crc: the CRC so far
+ * over its headers, to which the payload and pad at @pay_off are added.
+ */
+static bool sroce_rx_icrc_ok(const struct sroce_pkt *pkt, unsigned int pay_off,
+			     unsigned int end, u32 crc)
+{
+	__le32 wire;
+
+	crc = sroce_icrc_skb(pkt->skb, pay_off,
+			     end - SROCE_ICRC_SIZE - pay_off, crc);
+	return !skb_copy_bits(pkt->skb, end - SROCE_ICRC_SIZE, &wire,
+			      sizeof(wire)) && le32_to_cpu(wire) == ~crc;
+}
+
+/* Fills @pkt from its checked headers; its payload at @pay_off. */
+static void sroce_rx_fill(struct sroce_pkt *pkt,
+			  const struct sroce_opinfo *info,
+			  const struct sroce_bth *bth, unsigned int pay_off)
+{
+	pkt->op = info;
+	pkt->hdr = (void *)bth;
+	pkt->opcode = bth->opcode;
+	pkt->psn = sroce_bth_psn(bth);
+	pkt->qpn = sroce_bth_qpn(bth);
+	pkt->ackreq = sroce_bth_ackreq(bth);
+	pkt->se = sroce_bth_se(bth);
+	pkt->pay_off = pay_off;
+}
+
 static int sroce_rx_check(struct sroce_pkt *pkt)
 {
 	struct sk_buff *skb = pkt->skb;
 	const struct sroce_opinfo *info;
-	unsigned int hdr_off = sizeof(struct udphdr), total, pad;
+	unsigned int hdr_off = sizeof(struct udphdr);
 	struct sroce_bth *bth;
-	__le32 wire;
+	int cnt;
 	u32 crc;
 
 	if (!pskb_may_pull(skb, hdr_off + sizeof(struct sroce_bth)))
@@ -88,36 +136,17 @@ static int sroce_rx_check(struct sroce_pkt *pkt)
 	if (!pskb_may_pull(skb, hdr_off + info->hdr_len))
 		return SROCE_CNT_RX_DROP_SHORT;
 	bth = (struct sroce_bth *)(skb->data + hdr_off);
-	if (sroce_bth_tver(bth) ||
-	    (be16_to_cpu(bth->pkey) & 0x7fff) != 0x7fff)
-		return SROCE_CNT_RX_DROP_BAD_HEADER;
-
-	total = skb->len - hdr_off;
-	pad = sroce_bth_pad(bth);
-	if (total < info->hdr_len + pad + SROCE_ICRC_SIZE)
-		return SROCE_CNT_RX_DROP_SHORT;
-	pkt->paylen = total - info->hdr_len - pad - SROCE_ICRC_SIZE;
-	if (!(info->flags & SROCE_OPF_PAYLOAD) && (pkt->paylen || pad))
-		return SROCE_CNT_RX_DROP_BAD_HEADER;
+	cnt = sroce_rx_check_len(pkt, info, bth, skb->len - hdr_off);
+	if (cnt)
+		return cnt;
 	if (!pkt->ipv6 && ip_hdr(skb)->ihl != 5)
 		return SROCE_CNT_RX_DROP_BAD_HEADER;
 
 	crc = sroce_icrc_headers(skb_network_header(skb), pkt->ipv6,
 				 skb->data, bth, info->hdr_len);
-	crc = sroce_icrc_skb(skb, hdr_off + info->hdr_len, pkt->paylen + pad,
-			     crc);
-	if (skb_copy_bits(skb, skb->len - SROCE_ICRC_SIZE, &wire, sizeof(wire)) ||
-	    le32_to_cpu(wire) != ~crc)
+	if (!sroce_rx_icrc_ok(pkt, hdr_off + info->hdr_len, skb->len, crc))
 		return SROCE_CNT_RX_DROP_BAD_ICRC;
-
-	pkt->op = info;
-	pkt->hdr = bth;
-	pkt->opcode = bth->opcode;
-	pkt->psn = sroce_bth_psn(bth);
-	pkt->qpn = sroce_bth_qpn(bth);
-	pkt->ackreq = sroce_bth_ackreq(bth);
-	pkt->se = sroce_bth_se(bth);
-	pkt->pay_off = hdr_off + info->hdr_len;
+	sroce_rx_fill(pkt, info, bth, hdr_off + info->hdr_len);
 	return 0;
 }
 
@@ -142,8 +171,7 @@ static int sroce_rx_check_unit(struct sroce_pkt *pkt, unsigned int k,
 		struct ipv6hdr ip6;
 	} l3;
 	struct udphdr uh;
-	unsigned int pad;
-	__le32 wire;
+	int cnt;
 	u32 crc;
 
 	bth = skb_header_pointer(skb, off, min_t(unsigned int, len,
@@ -158,15 +186,9 @@ static int sroce_rx_check_unit(struct sroce_pkt *pkt, unsigned int k,
 	bth = skb_header_pointer(skb, off, info->hdr_len, buf);
 	if (!bth)
 		return SROCE_CNT_RX_DROP_SHORT;
-	if (sroce_bth_tver(bth) ||
-	    (be16_to_cpu(bth->pkey) & 0x7fff) != 0x7fff)
-		return SROCE_CNT_RX_DROP_BAD_HEADER;
-	pad = sroce_bth_pad(bth);
-	if (len < info->hdr_len + pad + SROCE_ICRC_SIZE)
-		return SROCE_CNT_RX_DROP_SHORT;
-	pkt->paylen = len - info->hdr_len - pad - SROCE_ICRC_SIZE;
-	if (!(info->flags & SROCE_OPF_PAYLOAD) && (pkt->paylen || pad))
-		return SROCE_CNT_RX_DROP_BAD_HEADER;
+	cnt = sroce_rx_check_len(pkt, info, bth, len);
+	if (cnt)
+		return cnt;
 
 	uh = *udp_hdr(skb);
 	uh.len = htons(sizeof(uh) + len);
@@ -179,20 +201,9 @@ static int sroce_rx_check_unit(struct sroce_pkt *pkt, unsigned int k,
 		l3.ip4.id = htons(ntohs(l3.ip4.id) + k);
 	}
 	crc = sroce_icrc_headers(&l3, pkt->ipv6, &uh, bth, info->hdr_len);
-	crc = sroce_icrc_skb(skb, off + info->hdr_len, pkt->paylen + pad, crc);
-	if (skb_copy_bits(skb, off + len - SROCE_ICRC_SIZE, &wire,
-			  sizeof(wire)) ||
-	    le32_to_cpu(wire) != ~crc)
+	if (!sroce_rx_icrc_ok(pkt, off + info->hdr_len, off + len, crc))
 		return SROCE_CNT_RX_DROP_BAD_ICRC;
-
-	pkt->op = info;
-	pkt->hdr = (void *)bth;
-	pkt->opcode = bth->opcode;
-	pkt->psn = sroce_bth_psn(bth);
-	pkt->qpn = sroce_bth_qpn(bth);
-	pkt->ackreq = sroce_bth_ackreq(bth);
-	pkt->se = sroce_bth_se(bth);
-	pkt->pay_off = off + info->hdr_len;
+	sroce_rx_fill(pkt, info, bth, off + info->hdr_len);
 	return 0;
 }
 
