@@ -374,10 +374,14 @@ static unsigned int sroce_fast_ip6(struct sk_buff *skb)
 	return sizeof(*ip6);
 }
 
-/* The frame's IP header length when it may be ours (unshared), else 0. */
+/*
+ * The frame's IP header length when it may be ours (unshared, its network
+ * and transport headers set), else 0.
+ */
 static unsigned int sroce_rx_fast_l3(struct sk_buff **pskb)
 {
 	struct sk_buff *skb;
+	unsigned int l3;
 
 	/* a tap (AF_PACKET) may hold it too: pulls and trims need our own */
 	skb = skb_share_check(*pskb, GFP_ATOMIC);
@@ -385,10 +389,16 @@ static unsigned int sroce_rx_fast_l3(struct sk_buff **pskb)
 	if (!skb)
 		return 0;
 	if (skb->protocol == htons(ETH_P_IP))
-		return sroce_fast_ip4(skb);
-	if (skb->protocol == htons(ETH_P_IPV6))
-		return sroce_fast_ip6(skb);
-	return 0;
+		l3 = sroce_fast_ip4(skb);
+	else if (skb->protocol == htons(ETH_P_IPV6))
+		l3 = sroce_fast_ip6(skb);
+	else
+		l3 = 0;
+	if (l3) {
+		skb_reset_network_header(skb);
+		skb_set_transport_header(skb, l3);
+	}
+	return l3;
 }
 
 static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
@@ -425,8 +435,6 @@ static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 	skb = *pskb;
 	if (!l3)
 		return skb ? RX_HANDLER_PASS : RX_HANDLER_CONSUMED;
-	skb_reset_network_header(skb);
-	skb_set_transport_header(skb, l3);
 	if (sroce_link_looped(skb))
 		return RX_HANDLER_PASS;
 	bth = skb_header_pointer(skb, l3 + sizeof(struct udphdr),
@@ -514,9 +522,6 @@ static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
 	skb = *pskb;
 	if (!l3)
 		return skb ? RX_HANDLER_PASS : RX_HANDLER_CONSUMED;
-
-	skb_reset_network_header(skb);
-	skb_set_transport_header(skb, l3);
 	/*
 	 * Our own frame, looped back by sroce_tx_loopback() (two QPs of this
 	 * device, UD and the GSI QP included): the IP stack would drop it
