@@ -461,8 +461,6 @@ static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 	for (k = 0, off = sizeof(struct udphdr); off < skb->len;
 	     k++, off += len) {
 		len = min(gso, skb->len - off);
-		if (k)
-			sroce_stat_rcv_more(sdev->stats, hdrs + len, 1);
 		cnt = sroce_rx_check_unit(&pkt, k, off, len, buf);
 		if (!cnt && (pkt.qpn != qpn ||
 			     !sroce_rx_type_ok(qp, pkt.op->flags)))
@@ -474,6 +472,9 @@ static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 		skb_get(skb);	/* the QP consumes one reference per unit */
 		sroce_rx_deliver(&pkt, qp);
 	}
+	/* sroce_stat_rcv() counted one IP and UDP header: the wire had k */
+	if (k > 1)
+		sroce_stat_rcv_more(sdev->stats, (k - 1) * hdrs, k - 1);
 	sroce_qp_put(ref);
 	consume_skb(skb);
 	return RX_HANDLER_CONSUMED;

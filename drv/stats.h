@@ -141,7 +141,10 @@ static inline void sroce_stat_xmit(struct sroce_stats __percpu *stats,
 void sroce_stat_rcv(struct sroce_stats __percpu *stats,
 		    const struct sk_buff *skb);
 
-/* @pkts more packets, of @len bytes in all, in a GSO skb counted whole. */
+/*
+ * @pkts more packets in a GSO skb that sroce_stat_rcv() counted as one:
+ * @len bytes of their own IP and UDP headers, which the skb has once.
+ */
 static inline void sroce_stat_rcv_more(struct sroce_stats __percpu *stats,
 				       unsigned int len, unsigned int pkts)
 {
