@@ -100,10 +100,7 @@ struct sroce_txb {
 		u8 nr_frags;
 		u32 len;
 		u32 truesize;
-		u32 crc;
-		u32 paylen;
 		u32 hdr_len;
-		void *hdr;
 	} undo;
 };
 
