@@ -25,10 +25,15 @@ static u32 sroce_icrc_seed(void)
 
 /*
  * The CRC over the masked IP, UDP and BTH headers and the unmasked rest of
- * the transport headers (@tlen bytes from the BTH on).
+ * the transport headers (@tlen bytes from the BTH on). For unit @k >= 0 of
+ * a UDP GSO skb whose first datagram's headers @l3 and @udp are, the IP
+ * and UDP headers are those segmentation gives it: a UDP payload of @ulen
+ * bytes and, on IPv4, the ID @k past the first one's (inet_gso_segment()
+ * counts them up).
  */
-u32 sroce_icrc_headers(const void *l3, bool ipv6, const void *udp,
-		       const void *transport, unsigned int tlen)
+static u32 sroce_icrc_hdrs(const void *l3, bool ipv6, const void *udp,
+			   int k, unsigned int ulen, const void *transport,
+			   unsigned int tlen)
 {
 	u8 buf[sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
 	       sizeof(struct sroce_bth)];
@@ -41,6 +46,8 @@ u32 sroce_icrc_headers(const void *l3, bool ipv6, const void *udp,
 	memcpy(buf, l3, l3len);
 	memcpy(uh, udp, sizeof(*uh));
 	memcpy(bth, transport, sizeof(*bth));
+	if (k >= 0)
+		uh->len = htons(sizeof(*uh) + ulen);
 	if (ipv6) {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)buf;
 
@@ -48,12 +55,18 @@ u32 sroce_icrc_headers(const void *l3, bool ipv6, const void *udp,
 		ip6->priority = 0xf;
 		memset(ip6->flow_lbl, 0xff, sizeof(ip6->flow_lbl));
 		ip6->hop_limit = 0xff;
+		if (k >= 0)
+			ip6->payload_len = uh->len;
 	} else {
 		struct iphdr *ip4 = (struct iphdr *)buf;
 
 		ip4->tos = 0xff;
 		ip4->ttl = 0xff;
 		ip4->check = CSUM_MANGLED_0;
+		if (k >= 0) {
+			ip4->tot_len = htons(sizeof(*ip4) + sizeof(*uh) + ulen);
+			ip4->id = htons(ntohs(ip4->id) + k);
+		}
 	}
 	uh->check = CSUM_MANGLED_0;
 	bth->qpn |= cpu_to_be32(SROCE_BTH_RESV8A_MASK);
@@ -62,6 +75,24 @@ u32 sroce_icrc_headers(const void *l3, bool ipv6, const void *udp,
 		       sizeof(*bth));
 	return crc32_le(crc, transport + sizeof(*bth),
 			tlen - sizeof(struct sroce_bth));
+}
+
+/* The CRC over the headers of one datagram, as they are. */
+u32 sroce_icrc_headers(const void *l3, bool ipv6, const void *udp,
+		       const void *transport, unsigned int tlen)
+{
+	return sroce_icrc_hdrs(l3, ipv6, udp, -1, 0, transport, tlen);
+}
+
+/*
+ * The CRC over the headers of unit @k (of @ulen UDP payload bytes) of a UDP
+ * GSO skb whose first unit's IP and UDP headers are @l3 and @udp.
+ */
+u32 sroce_icrc_unit_headers(const void *l3, bool ipv6, const void *udp,
+			    unsigned int k, unsigned int ulen,
+			    const void *transport, unsigned int tlen)
+{
+	return sroce_icrc_hdrs(l3, ipv6, udp, k, ulen, transport, tlen);
 }
 
 static __wsum sroce_icrc_update(const void *buf, int len, __wsum crc)

@@ -166,11 +166,6 @@ static int sroce_rx_check_unit(struct sroce_pkt *pkt, unsigned int k,
 	struct sk_buff *skb = pkt->skb;
 	const struct sroce_opinfo *info;
 	const struct sroce_bth *bth;
-	union {
-		struct iphdr ip4;
-		struct ipv6hdr ip6;
-	} l3;
-	struct udphdr uh;
 	int cnt;
 	u32 crc;
 
@@ -190,17 +185,8 @@ static int sroce_rx_check_unit(struct sroce_pkt *pkt, unsigned int k,
 	if (cnt)
 		return cnt;
 
-	uh = *udp_hdr(skb);
-	uh.len = htons(sizeof(uh) + len);
-	if (pkt->ipv6) {
-		l3.ip6 = *ipv6_hdr(skb);
-		l3.ip6.payload_len = uh.len;
-	} else {
-		l3.ip4 = *ip_hdr(skb);
-		l3.ip4.tot_len = htons(sizeof(l3.ip4) + sizeof(uh) + len);
-		l3.ip4.id = htons(ntohs(l3.ip4.id) + k);
-	}
-	crc = sroce_icrc_headers(&l3, pkt->ipv6, &uh, bth, info->hdr_len);
+	crc = sroce_icrc_unit_headers(skb_network_header(skb), pkt->ipv6,
+				      udp_hdr(skb), k, len, bth, info->hdr_len);
 	if (!sroce_rx_icrc_ok(pkt, off + info->hdr_len, off + len, crc))
 		return SROCE_CNT_RX_DROP_BAD_ICRC;
 	sroce_rx_fill(pkt, info, bth, off + info->hdr_len);

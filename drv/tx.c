@@ -353,32 +353,19 @@ void sroce_tx_seal(struct sroce_txb *txb)
 	struct sk_buff *skb = txb->skb;
 	struct sroce_bth *bth = txb->hdr;
 	bool ipv6 = ip_hdr(skb)->version == 6;
-	union {
-		struct iphdr ip4;
-		struct ipv6hdr ip6;
-	} l3;
-	struct udphdr uh;
-	u16 ulen;
 
 	bth->flags |= (-txb->paylen & 3) << SROCE_BTH_PAD_SHIFT;
-	if (!txb->units) {
+	if (!txb->units)
 		txb->crc = sroce_icrc_headers(skb_network_header(skb), ipv6,
 					      udp_hdr(skb), txb->hdr,
 					      txb->hdr_len);
-		return;
-	}
-	ulen = sizeof(uh) + sroce_unit_len(txb->hdr_len, txb->paylen);
-	uh = *udp_hdr(skb);
-	uh.len = htons(ulen);
-	if (ipv6) {
-		l3.ip6 = *ipv6_hdr(skb);
-		l3.ip6.payload_len = htons(ulen);
-	} else {
-		l3.ip4 = *ip_hdr(skb);
-		l3.ip4.tot_len = htons(sizeof(l3.ip4) + ulen);
-		l3.ip4.id = htons(txb->units);
-	}
-	txb->crc = sroce_icrc_headers(&l3, ipv6, &uh, txb->hdr, txb->hdr_len);
+	else
+		txb->crc = sroce_icrc_unit_headers(skb_network_header(skb),
+						   ipv6, udp_hdr(skb),
+						   txb->units,
+						   sroce_unit_len(txb->hdr_len,
+								  txb->paylen),
+						   txb->hdr, txb->hdr_len);
 }
 
 /*
