@@ -137,6 +137,12 @@ int env_setup(void)
 	    run("ip link set " VETH_B " netns " NETNS) ||
 	    run("sysctl -qw net.ipv4.conf." VETH_A ".rp_filter=0") ||
 	    run("ip addr add " IP_A "/24 dev " VETH_A) ||
+	    /*
+	     * The peer plays a wire: what sroce sends as one UDP GSO skb
+	     * must reach it as the datagrams the stack cuts it into, as
+	     * from a NIC, not whole as a veth would hand it over.
+	     */
+	    run("ethtool -K " VETH_A " tx-udp-segmentation off") ||
 	    run("ip link set " VETH_A " up") ||
 	    run("ip -n " NETNS " addr add " IP_B "/24 dev " VETH_B) ||
 	    run("ip -n " NETNS " link set " VETH_B " up") ||

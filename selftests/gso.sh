@@ -5,12 +5,13 @@
 # with the gso module parameter on (the default), runs of an RC QP's
 # zero-copy packets leave as one UDP GSO skb, which the veth hands over
 # whole and the receiver's rx handler walks unit by unit in place. With it off,
-# every packet is a frame of its own. Either way lossy's WRITE, SEND and
+# every packet is a frame of its own; the same holds for the responder's
+# READ responses from user memory. Either way lossy's WRITE, SEND, READ and
 # mixed runs verify every byte, no error or drop counter moves, and the
 # capture on the receiving veth (full frames) checks out frame by frame in
 # icrc_check.py: each super-frame cut as the kernel cuts it, every datagram
 # with its own ICRC right. With gso on the capture must hold super-frames,
-# with gso off none.
+# READ responses among them, with gso off none.
 # shellcheck source-path=SCRIPTDIR
 dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib.sh"
@@ -54,16 +55,16 @@ run() {
 	pid=$!
 	wait_for 10 test -s "$CAP"
 	counters_snapshot "$SNAP" "$ROCE_DEV_A" "$ROCE_DEV_B"
-	timeout 120 "$LOSSY" -n 40 -t 5 write send mixed >"$LOG" 2>&1
+	timeout 150 "$LOSSY" -n 40 -t 5 write send read mixed >"$LOG" 2>&1
 	rc=$?
 	sed 's/^/# /' "$LOG"
 	# retransmits: a loaded TCG guest can hold a frame past the timeout
 	if [ "$rc" = 0 ] && assert_no_recovery "$SNAP" retransmits \
 	   retransmitted_pkts duplicate_request out_of_seq_request \
 	   rcvd_seq_err completer_retry_err rx_drop_stale_resp; then
-		ktap_ok "gso=$mode: verified WRITE, SEND and mixed traffic, no error counted"
+		ktap_ok "gso=$mode: verified WRITE, SEND, READ and mixed traffic, no error counted"
 	else
-		ktap_not_ok "gso=$mode: verified WRITE, SEND and mixed traffic" \
+		ktap_not_ok "gso=$mode: verified WRITE, SEND, READ and mixed traffic" \
 			"lossy exit $rc"
 	fi
 	sleep 1
@@ -75,7 +76,8 @@ run() {
 	rc=$?
 	ktap_info "capture on $VETH_B (MTU $mtu, path MTU $pmtu): $out"
 	if [ "$mode" = 1 ]; then
-		want='[1-9][0-9]* GSO skbs' name="GSO skbs on the veth"
+		want='[1-9][0-9]* GSO skbs .*\([1-9][0-9]* of READ responses\)'
+		name="GSO skbs on the veth, READ responses among them"
 	else
 		want=' 0 GSO skbs' name="no GSO skb"
 	fi
