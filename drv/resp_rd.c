@@ -4,8 +4,9 @@
  * sent in PSN order (a burst inline, the rest by the work item), and the
  * answers to duplicates (a READ is read again from the PSN asked, an ATOMIC
  * is answered with what it returned the first time, never executed twice).
- * The ATOMIC WRITE, answered as a WRITE, lives here for the atomics' lock.
- * Under resp.lock (resp.h).
+ * READ responses from a user MR go zero-copy, a READ's run of them as one
+ * UDP GSO skb (struct sroce_rd_batch). The ATOMIC WRITE, answered as a
+ * WRITE, lives here for the atomics' lock. Under resp.lock (resp.h).
  */
 #include <linux/spinlock.h>
 
