@@ -183,10 +183,16 @@ nvmf_cleanup() {
 	return $rc
 }
 
-# nvmf_fio NAME RW BS SIZE RUNTIME JSON [FIO-ARG...]: fio on NVMF_BDEV, direct
-# libaio, queue depth 16; every block written is read back and checked
-# (crc32c) when RW writes. With RUNTIME non-zero, a time-based run of
-# RUNTIME seconds. Returns fio's exit status; the JSON report is in JSON.
+# nvmf_fio NAME RW BS SIZE RUNTIME JSON [FIO-ARG...]: fio on the first SIZE
+# of NVMF_BDEV, direct libaio, queue depth 16, blocks of BS, crc32c in
+# every block. A writing job reads back and checks every block it wrote;
+# a reading one checks every block it reads (what a writing job of the
+# same BS left there), in one pass over SIZE: fio ends a verifying read job
+# there whatever its runtime (callers repeat it). RUNTIME 0: each block of
+# SIZE written once, then all read back. RUNTIME non-zero (writes): a
+# time-based run of RUNTIME seconds, every 64 blocks written read back
+# (verify_backlog: fio's verification phase would never start). Returns
+# fio's exit status; the report is in JSON.
 nvmf_fio() {
 	local name=$1 rw=$2 bs=$3 size=$4 runtime=$5 json=$6
 	local -a args
@@ -194,32 +200,47 @@ nvmf_fio() {
 
 	args=(--name="$name" --filename="$NVMF_BDEV" --ioengine=libaio --direct=1
 	      --iodepth=16 --numjobs=1 --rw="$rw" --bs="$bs" --size="$size"
+	      --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
 	      --output-format=json --output="$json")
 	case $rw in
-	*write*) args+=(--verify=crc32c --do_verify=1 --verify_fatal=1
-			--verify_state_save=0) ;;
+	*write*)
+		[ "$runtime" -gt 0 ] &&
+			args+=(--time_based --runtime="$runtime" --verify_backlog=64)
+		;;
 	esac
-	[ "$runtime" -gt 0 ] && args+=(--time_based --runtime="$runtime")
 	timeout -k 10 "${NVMF_FIO_TIMEOUT:-120}" fio "${args[@]}" "$@"
 }
 
-# nvmf_fio_summary JSON: "write_iops W write_kib_s W read_iops R read_kib_s R
-# write_bytes B read_bytes B errors E" from fio's JSON report (its reads of
-# a write job are the verification pass). Fails on an unreadable report.
+# nvmf_fio_summary JSON...: "write_iops W write_kib_s W read_iops R
+# read_kib_s R write_bytes B read_bytes B errors E" over fio's JSON reports
+# (passes of one cell: bytes and I/Os over the summed runtimes). A write
+# job's reads are its verification; with verify_backlog fio's runtime of
+# those is meaningless, and their rate is left at 0. Fails on an
+# unreadable report.
 nvmf_fio_summary() {
-	/usr/bin/python3 - "$1" <<'PY'
+	/usr/bin/python3 - "$@" <<'PY'
 import json, sys
-text = open(sys.argv[1]).read()
-# fio may print notes before the JSON object.
-j = json.loads(text[text.index("{"):])
-w = r = {"iops": 0.0, "bw": 0, "io_bytes": 0}
+tot = {d: {"bytes": 0, "ios": 0, "ms": 0} for d in ("read", "write")}
 err = 0
-for job in j["jobs"]:
-    w, r = job["write"], job["read"]
-    err += job.get("error", 0) + job.get("total_err", 0)
-print("write_iops %.0f write_kib_s %d read_iops %.0f read_kib_s %d "
+for path in sys.argv[1:]:
+    text = open(path).read()
+    # fio may print notes before the JSON object.
+    for job in json.loads(text[text.index("{"):])["jobs"]:
+        err += job.get("error", 0) + job.get("total_err", 0)
+        backlog = "verify_backlog" in job.get("job options", {})
+        for d in ("read", "write"):
+            tot[d]["bytes"] += job[d]["io_bytes"]
+            if d == "read" and backlog:
+                continue
+            tot[d]["ios"] += job[d]["total_ios"]
+            tot[d]["ms"] += job[d]["runtime"]
+def rate(d, key, div):
+    ms = tot[d]["ms"]
+    return tot[d][key] / div / (ms / 1000.0) if ms else 0
+print("write_iops %.0f write_kib_s %.0f read_iops %.0f read_kib_s %.0f "
       "write_bytes %d read_bytes %d errors %d"
-      % (w["iops"], w["bw"], r["iops"], r["bw"], w["io_bytes"],
-         r["io_bytes"], err))
+      % (rate("write", "ios", 1), rate("write", "bytes", 1024),
+         rate("read", "ios", 1), rate("read", "bytes", 1024),
+         tot["write"]["bytes"], tot["read"]["bytes"], err))
 PY
 }

@@ -7,9 +7,14 @@
 #
 #   MTU TEST SIZE QPS ARG TIMEOUT
 #
-# TEST is a perftest program (ib_{write,read,send}_{bw,lat}) or iperf3; ARG
-# is perftest's iteration count (-n, per QP) or iperf3's duration (-t, in
-# seconds); TIMEOUT bounds each client and server, in seconds. (perftest's
+# TEST is a perftest program (ib_{write,read,send}_{bw,lat}), iperf3, or
+# fio_randwrite / fio_randread: fio on NVMe over Fabrics (nvme-rdma host on
+# the first device, nvmet-rdma target with a brd ramdisk on the second:
+# selftests/nvme_lib.sh) at block size SIZE, every block written read back
+# and checked, every block read checked (crc32c; a read cell checks what
+# the write cell of its size wrote, so it runs after it). ARG is perftest's
+# iteration count (-n, per QP), iperf3's duration (-t, in seconds) or fio's
+# (--runtime); TIMEOUT bounds each client and server, in seconds. (perftest's
 # duration mode, -D, reports nonsense with -q 8 under TCG: a few hundred
 # iterations counted of thousands done. Iterations it is, everywhere.)
 # Cells run in the order given; the veth MTU changes (and the two devices
@@ -18,7 +23,8 @@
 #
 #   bench-result mtu=M test=T size=S qps=Q status=ok|fail|timeout|skipped value=V tries=N secs=S note=...
 #
-# V is MiB/s (perftest's "BW average", iperf3's received rate) or usec
+# V is MiB/s (perftest's "BW average", iperf3's received rate, fio's
+# bandwidth of the measured direction, verification reads left out) or usec
 # (perftest's t_typical). A cell that fails is reported, never left out;
 # after three hung RDMA cells in a row the remaining RDMA cells are
 # reported as skipped without running. A run whose perftest client failed
@@ -31,6 +37,8 @@ set -uo pipefail
 . "$SROCE_REPO/selftests/lib.sh"
 # shellcheck source=roce-net.sh
 . "$SROCE_REPO/tools/guest/roce-net.sh"
+# shellcheck source=../../selftests/nvme_lib.sh
+. "$SROCE_REPO/selftests/nvme_lib.sh"
 
 [ $# -eq 2 ] || { echo "usage: $0 sroce|rxe PLAN" >&2; exit 2; }
 DRIVER=$1
@@ -96,6 +104,82 @@ iperf3_value() {
 		printf "%.2f\n", $(NF - 2) * 1e6 / 8 / 1048576; exit }' "$1"
 }
 
+# NVMe over Fabrics for the fio cells: set up at the first of them on a
+# pair of devices (nvmf_up), torn down before the devices go (nvmf_down).
+nvmf_state=down
+nvmf_up() {
+	[ "$nvmf_state" = up ] && return 0
+	[ "$nvmf_state" = down ] ||
+		{ echo "NVMe over RDMA set-up failed in an earlier cell"; return 1; }
+	nvmf_state=failed
+	if [ -n "$(nvmf_missing)" ]; then
+		echo "missing: $(nvmf_missing | paste -sd, -)"
+		return 1
+	fi
+	nvmf_module_load nvmet && nvmf_module_load nvmet-rdma &&
+		nvmf_module_load nvme-rdma && nvmf_ram_up && nvmf_target_up &&
+		nvmf_connect || return 1
+	log "NVMe over RDMA: $NVMF_CTRL ($(cat "/sys/class/nvme/$NVMF_CTRL/address")), $NVMF_BDEV"
+	nvmf_state=up
+}
+
+nvmf_down() {
+	[ "$nvmf_state" = down ] && return 0
+	nvmf_cleanup || log "NVMe over RDMA: teardown incomplete"
+	nvmf_state=down
+}
+
+# fio_once TEST BS RUNTIME TIMEOUT LOGPREFIX: one fio cell; sets rc, value.
+# A write cell is one time-based run (its random writes need not cover the
+# region). A read cell first writes the whole region sequentially with its
+# block size (not timed), then reads it: fio ends a verifying read after
+# one pass, so passes repeat until RUNTIME is spent, and the rate is over
+# the passes' summed runtimes.
+fio_once() {
+	local rw=${1#fio_} bs=$2 runtime=$3 tmo=$4 log=$5 sum end pass=0
+	local -a f jsons
+
+	value=
+	if ! nvmf_up >"$log.client.log" 2>&1; then
+		rc=1
+		return
+	fi
+	if [ "$rw" = randread ]; then
+		NVMF_FIO_TIMEOUT=$tmo nvmf_fio "bench-fill-$bs" write "$bs" \
+			"${NVMF_BENCH_SIZE:-32M}" 0 "$log.fill.json" --do_verify=0 \
+			>"$log.client.log" 2>&1
+		rc=$?
+		[ $rc -eq 0 ] || return
+	fi
+	end=$((SECONDS + runtime))
+	while :; do
+		pass=$((pass + 1))
+		jsons+=("$log.fio$pass.json")
+		NVMF_FIO_TIMEOUT=$tmo nvmf_fio "bench-$rw-$bs" "$rw" "$bs" \
+			"${NVMF_BENCH_SIZE:-32M}" "$runtime" "$log.fio$pass.json" \
+			>>"$log.client.log" 2>&1
+		rc=$?
+		[ $rc -eq 0 ] || return
+		[ "$rw" = randread ] && [ $SECONDS -lt $end ] || break
+	done
+	if ! sum=$(nvmf_fio_summary "${jsons[@]}" 2>>"$log.client.log"); then
+		rc=1
+		return
+	fi
+	echo "fio: $pass pass(es): $sum" >>"$log.client.log"
+	# write_iops W write_kib_s W read_iops R read_kib_s R write_bytes B read_bytes B errors E
+	read -r -a f <<<"$sum"
+	if [ "${f[13]}" -ne 0 ]; then
+		echo "fio counted ${f[13]} errors" >>"$log.client.log"
+		rc=1
+		return
+	fi
+	case $rw in
+	randwrite) value=$(awk -v k="${f[3]}" 'BEGIN { printf "%.2f", k / 1024 }') ;;
+	*) value=$(awk -v k="${f[7]}" 'BEGIN { printf "%.2f", k / 1024 }') ;;
+	esac
+}
+
 # run_once TEST SIZE QPS ARG TIMEOUT PORT LOGPREFIX: one client/server run.
 # Sets rc (the client's exit status; 124 or 137 when it hung) and value.
 run_once() {
@@ -103,6 +187,12 @@ run_once() {
 	local -a s_args c_args
 
 	value=
+	case $test in
+	fio_*)
+		fio_once "$test" "$size" "$arg" "$tmo" "$log"
+		return
+		;;
+	esac
 	if [ "$test" = iperf3 ]; then
 		s_args=(iperf3 -s -1 -B "$IP_B" -p "$port")
 		c_args=(iperf3 -c "$IP_B" -B "$IP_A" -p "$port" -t "$arg" -f m)
@@ -199,6 +289,7 @@ run_cell() { # MTU TEST SIZE QPS ARG TIMEOUT
 setup_error=
 set_mtu() {
 	setup_error=
+	nvmf_down
 	rdma_links_clear
 	if ! ip link set "$VETH_A" mtu "$1" || ! ip link set "$VETH_B" mtu "$1"; then
 		setup_error=cannot_set_mtu_$1
@@ -235,5 +326,6 @@ while read -r mtu test size qps arg tmo _ <&3; do
 	fi
 	run_cell "$mtu" "$test" "$size" "$qps" "$arg" "$tmo"
 done 3<"$PLAN"
+nvmf_down
 rdma_links_clear
 emit "bench-done driver=$DRIVER cells=$cell_no"
