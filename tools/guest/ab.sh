@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tools/guest/ab.sh MTU TEST SIZE ITERS ROUNDS A B: the same perftest
-# bandwidth cell for two drivers, alternated ROUNDS times in one boot (A, B,
-# A, B ...; tools/ab runs it with tools/vm-run --no-sroce). A driver is
-# "rxe" (modprobe rdma_rxe) or the path of a sroce.ko (insmod; the module
-# tree's sroce is loaded once first for its dependencies). One line per
-# run on stdout: "ab-result name=... round=R value=MiB/s|fail|clock" (clock:
-# perftest's CPU clock calibration failed, so its number means nothing).
+# cell for two drivers, alternated ROUNDS times in one boot (A, B, A, B
+# ...; tools/ab runs it with tools/vm-run --no-sroce). A driver is "rxe"
+# (modprobe rdma_rxe) or the path of a sroce.ko (insmod; the module tree's
+# sroce is loaded once first for its dependencies). One line per run on
+# stdout: "ab-result name=... round=R value=MiB/s|usec|fail|clock" (usec:
+# a latency test's t_typical; clock: perftest's CPU clock calibration
+# failed, so its number means nothing).
 set -uo pipefail
 
 # shellcheck source=../../selftests/lib.sh
@@ -35,7 +36,10 @@ run_one() {
 	log=$SROCE_OUT/ab-r$2-$(basename "$drv")
 	if rn_devs_add "$type" "${type}0" "${type}1" &&
 		rn_perftest "${type}0" "${type}1" "$TEST" "$SIZE" "$ITERS" "$log"; then
-		value=$(rn_bw_avg "$SIZE" "$log.client.log")
+		case $TEST in
+		*_lat) value=$(rn_lat_typical "$SIZE" "$log.client.log") ;;
+		*) value=$(rn_bw_avg "$SIZE" "$log.client.log") ;;
+		esac
 		# no positive number is no result, as in tools/bench
 		rn_positive "$value" || value=fail
 		rn_clock_failed "$log.client.log" && value=clock

@@ -134,3 +134,9 @@ rn_clock_failed() {
 rn_bw_avg() {
 	awk -v s="$1" '$1 == s { print $4 }' "$2" | tail -n 1
 }
+
+# rn_lat_typical SIZE LOG: the t_typical (usec) of a perftest latency
+# client's log (#bytes #iterations t_min t_max t_typical ...).
+rn_lat_typical() {
+	awk -v s="$1" '$1 == s { print $5 }' "$2" | tail -n 1
+}
