@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "forge.h"
 
@@ -256,6 +257,88 @@ out_free:
 	free(buf);
 }
 
+/*
+ * A READ of a 1 MiB user MR that is deregistered, and its memory unmapped
+ * and handed out again, once the first response is in: responses go
+ * zero-copy, so the frames still on their way hold the MR's pages. Every
+ * response that still comes must carry the bytes the MR held, with a good
+ * ICRC, never those of the reused memory; the rest is NAKed or never sent.
+ * The debug kernel's KASAN watches the pages.
+ */
+static void c_read_dereg_inflight(void)
+{
+	enum { LEN = 1 << 20, N = LEN / MTU_BYTES };
+	uint8_t *buf = MAP_FAILED, *junk = MAP_FAILED, *ref;
+	struct ibv_mr *mr = NULL;
+	uint32_t psn, k, i, got = 0;
+	struct fpkt f;
+	struct rpkt r;
+	bool more;
+
+	ref = malloc(LEN);
+	buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!ref || buf == MAP_FAILED) {
+		fail("no memory for the 1 MiB READ source");
+		goto out_free;
+	}
+	for (i = 0; i < LEN; i++)
+		ref[i] = (uint8_t)(i * 7 + (i >> 10));
+	memcpy(buf, ref, LEN);
+	if (!resp_begin(NULL))
+		goto out_free;
+	mr = ibv_reg_mr(E.pd, buf, LEN, IBV_ACCESS_LOCAL_WRITE |
+			IBV_ACCESS_REMOTE_READ);
+	if (!mr) {
+		fail("cannot register the 1 MiB READ source");
+		goto out_end;
+	}
+	psn = RV.rq_psn;
+	f = req(OP_READ_REQ, psn);
+	f.va = (uintptr_t)buf;
+	f.rkey = mr->rkey;
+	f.dlen = LEN;
+	inject(&f);
+	more = peer_recv(&r, RV.peer_qpn, WAIT_MS);
+	if (!more)
+		fail("no READ response within %d ms", WAIT_MS);
+	if (ibv_dereg_mr(mr))
+		fail("dereg of the READ's MR failed");
+	mr = NULL;
+	munmap(buf, LEN);
+	buf = MAP_FAILED;
+	/* what the freed pages would hold if anybody got them back */
+	junk = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (junk != MAP_FAILED)
+		memset(junk, 0xe5, LEN);
+
+	for (; more; more = peer_recv(&r, RV.peer_qpn, QUIET_MS)) {
+		if (r.opcode < OP_RR_FIRST || r.opcode > OP_RR_ONLY)
+			continue;
+		k = PSN(r.psn - psn);
+		if (k >= N || !r.icrc_ok || r.paylen != MTU_BYTES ||
+		    memcmp(r.raw + r.pay_off, ref + k * MTU_BYTES, MTU_BYTES)) {
+			fail("READ response PSN 0x%06x (%u bytes%s) is not the MR's bytes",
+			     r.psn, r.paylen, r.icrc_ok ? "" : ", bad ICRC");
+			break;
+		}
+		got++;
+	}
+	note("%u of the READ's %u responses came, each with the MR's bytes",
+	     got, N);
+out_end:
+	if (mr)
+		ibv_dereg_mr(mr);
+	resp_end();
+out_free:
+	if (junk != MAP_FAILED)
+		munmap(junk, LEN);
+	if (buf != MAP_FAILED)
+		munmap(buf, LEN);
+	free(ref);
+}
+
 /* --- RDMA FLUSH (IBTA 1.5) ------------------------------------------------ */
 
 #define FLUSH_GLOBAL	1	/* FETH placement types */
@@ -472,6 +555,7 @@ static const struct {
 	{ "resp: 3-packet READ returns the right bytes", c_read_multi },
 	{ "resp: FETCH_ADD once; its duplicate answered, not executed", c_fetch_add },
 	{ "item 9: duplicate FETCH_ADD behind a 2 MiB READ and 127 READs: answered, executed once", c_dup_atomic_busy },
+	{ "rd: READ whose MR is deregistered and unmapped mid-answer: only the MR's bytes come", c_read_dereg_inflight },
 	{ "rd: FLUSH behind a WRITE: 0-byte READ response; its duplicate answered again (before 6.2: dropped)", c_flush },
 	{ "rd: FLUSH of the whole MR: the RETH range not checked (before 6.2: dropped)", c_flush_whole_mr },
 	{ "rd: FLUSH past the MR: NAK remote access (before 6.2: dropped)", c_flush_oob },
