@@ -4,16 +4,14 @@
  * sent in PSN order (a burst inline, the rest by the work item), and the
  * answers to duplicates (a READ is read again from the PSN asked, an ATOMIC
  * is answered with what it returned the first time, never executed twice).
- * READ responses from a user MR go zero-copy, a READ's run of them as one
- * UDP GSO skb (struct sroce_rd_batch). The ATOMIC WRITE, answered as a
- * WRITE, lives here for the atomics' lock. Under resp.lock (resp.h).
+ * The ATOMIC WRITE, answered as a WRITE, lives here for the atomics' lock.
+ * Under resp.lock (resp.h).
  */
 #include <linux/spinlock.h>
 
 #include "compat.h"
 #include "cq.h"
 #include "memops.h"
-#include "mr.h"
 #include "qp.h"
 #include "req.h"
 #include "resp.h"
@@ -77,125 +75,29 @@ static struct sroce_res *sroce_res_find(struct sroce_resp *resp, u8 kind,
 	return NULL;
 }
 
-/*
- * READ responses of one record kept as the units of one UDP GSO skb (tx.h),
- * sent when the record's run ends or a response cannot join.
- * @txb: the skb under construction; txb.skb NULL: empty.
- * @res: their record; @first: the record's response in the first unit.
- */
-struct sroce_rd_batch {
-	struct sroce_txb txb;
-	struct sroce_res *res;
-	u32 first;
-};
-
-/* sroce_read_packet(): the response was kept in the batch, not sent yet. */
-#define SROCE_RD_KEPT	1
-
-/* Page fragments the payload of one response may need, at most. */
-static unsigned int sroce_read_pieces(u32 mtu)
-{
-	return DIV_ROUND_UP(mtu, PAGE_SIZE) + 1;
-}
-
-static u8 sroce_read_opcode(const struct sroce_res *res, u32 k)
-{
-	if (res->npkts == 1)
-		return SROCE_OP_READ_RESP_ONLY;
-	if (k == 0)
-		return SROCE_OP_READ_RESP_FIRST;
-	if (k + 1 == res->npkts)
-		return SROCE_OP_READ_RESP_LAST;
-	return SROCE_OP_READ_RESP_MIDDLE;
-}
-
-/* The transport headers of response @k of @res, and the ICRC over them. */
-static void sroce_read_headers(struct sroce_qp *qp, const struct sroce_res *res,
-			       u32 k, u8 opcode, struct sroce_txb *txb)
-{
-	const struct sroce_opinfo *info = sroce_op(opcode);
-
-	sroce_bth_set(txb->hdr, opcode, false, 0, SROCE_DEFAULT_PKEY,
-		      qp->params.dest_qpn, false, sroce_psn_add(res->psn, k));
-	if (info->off_aeth)
-		sroce_aeth_set(txb->hdr + info->off_aeth,
-			       SROCE_AETH_ACK_UNLIMITED, qp->resp.msn);
-	sroce_tx_seal(txb);
-}
-
-/*
- * Builds response @k of @res into @txb, @paylen bytes of @mr (NULL for an
- * empty one) attached by reference when @zcopy, else copied.
- */
-static int sroce_read_build(struct sroce_qp *qp, const struct sroce_res *res,
-			    u32 k, u8 opcode, struct sroce_mr *mr, u32 paylen,
-			    bool zcopy, struct sroce_txb *txb)
-{
-	struct sroce_dev *sdev = sroce_qp_dev(qp);
-	u32 hdr_len = sroce_op(opcode)->hdr_len;
-	int err;
-
-	if (zcopy)
-		err = sroce_tx_begin_zcopy(sdev, &qp->path, hdr_len, paylen,
-					   txb);
-	else
-		err = sroce_tx_begin(sdev, &qp->path, hdr_len, paylen, txb);
-	if (err)
-		return err;
-	sroce_read_headers(qp, res, k, opcode, txb);
-	if (mr) {
-		err = sroce_mr_to_txb(mr, res->va + (u64)k * qp->resp.mtu, txb);
-		if (err) {
-			sroce_tx_abort(txb);
-			return err;
-		}
-	}
-	return 0;
-}
-
-/*
- * Adds response res->sent of @res to @batch as its next unit. Returns 0,
- * or -EXDEV when it cannot join: send the batch, then build it on its own.
- */
-static int sroce_read_join(struct sroce_qp *qp, struct sroce_res *res,
-			   u8 opcode, struct sroce_mr *mr, u32 paylen,
-			   struct sroce_rd_batch *batch)
-{
-	struct sroce_txb *txb = &batch->txb;
-	u32 k = res->sent;
-
-	if (batch->res != res || !mr || mr->kind != SROCE_MR_USER ||
-	    sroce_tx_append(txb, sroce_op(opcode)->hdr_len, paylen,
-			    sroce_read_pieces(qp->resp.mtu)))
-		return -EXDEV;
-	sroce_read_headers(qp, res, k, opcode, txb);
-	if (sroce_mr_to_txb(mr, res->va + (u64)k * qp->resp.mtu, txb)) {
-		sroce_tx_unappend(txb);
-		return -EXDEV;
-	}
-	return 0;
-}
-
-/*
- * Sends response res->sent of a READ, or keeps it in @batch: from a user
- * MR its payload is attached by reference (the pages stay referenced by
- * the skb, whatever becomes of the MR) and consecutive responses leave as
- * one GSO skb. Returns 0 (sent), SROCE_RD_KEPT, -EXDEV (it cannot join
- * @batch: send that first) or an error.
- */
-static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res,
-			     struct sroce_rd_batch *batch)
+/* Sends response packet res->sent of a READ. Returns 0 or an error. */
+static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res)
 {
 	struct sroce_dev *sdev = sroce_qp_dev(qp);
 	u32 mtu = qp->resp.mtu, k = res->sent, off = k * mtu, paylen;
-	u8 opcode = sroce_read_opcode(res, k);
+	const struct sroce_opinfo *info;
+	struct sroce_txb txb;
 	struct sroce_ref *ref;
 	struct sroce_mr *mr;
-	struct sroce_txb txb;
-	bool zcopy;
+	u8 opcode;
 	int err;
 
+	if (res->npkts == 1)
+		opcode = SROCE_OP_READ_RESP_ONLY;
+	else if (k == 0)
+		opcode = SROCE_OP_READ_RESP_FIRST;
+	else if (k + 1 == res->npkts)
+		opcode = SROCE_OP_READ_RESP_LAST;
+	else
+		opcode = SROCE_OP_READ_RESP_MIDDLE;
+	info = sroce_op(opcode);
 	paylen = min(mtu, res->len - off);
+
 	mr = NULL;
 	if (paylen) {
 		mr = sroce_rkey_get(qp, res->rkey, IB_ACCESS_REMOTE_READ,
@@ -203,35 +105,26 @@ static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res,
 		if (IS_ERR(mr))
 			return PTR_ERR(mr);
 	}
-	if (batch->txb.skb) {
-		err = sroce_read_join(qp, res, opcode, mr, paylen, batch);
-		if (!err)
-			err = SROCE_RD_KEPT;
-		goto out_put;
-	}
-	zcopy = mr && mr->kind == SROCE_MR_USER;
-	err = sroce_read_build(qp, res, k, opcode, mr, paylen, zcopy, &txb);
-	if (zcopy && (err == -EOPNOTSUPP || err == -EMSGSIZE))
-		err = sroce_read_build(qp, res, k, opcode, mr, paylen, false,
-				       &txb);
+	err = sroce_tx_begin(sdev, &qp->path, info->hdr_len, paylen, &txb);
 	if (err)
 		goto out_put;
-	if (txb.zcopy) {
-		sroce_tx_gso_begin(sdev, &txb, sroce_read_pieces(mtu));
-		if (txb.gso) {
-			batch->txb = txb;
-			batch->res = res;
-			batch->first = k;
-			err = SROCE_RD_KEPT;
+	sroce_bth_set(txb.hdr, opcode, false, 0, SROCE_DEFAULT_PKEY,
+		      qp->params.dest_qpn, false, sroce_psn_add(res->psn, k));
+	if (info->off_aeth)
+		sroce_aeth_set(txb.hdr + info->off_aeth,
+			       SROCE_AETH_ACK_UNLIMITED, qp->resp.msn);
+	sroce_tx_seal(&txb);
+	if (mr) {
+		err = sroce_mr_to_txb(mr, res->va + off, &txb);
+		if (err) {
+			sroce_tx_abort(&txb);
 			goto out_put;
 		}
 	}
+	sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
+	sroce_stat_qp(&qp->stats, false, paylen);
 	err = sroce_tx_xmit(sdev, &txb);
 out_put:
-	if (!err || err == SROCE_RD_KEPT) {
-		sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
-		sroce_stat_qp(&qp->stats, false, paylen);
-	}
 	if (mr)
 		sroce_mr_put(ref);
 	return err;
@@ -260,75 +153,27 @@ static int sroce_atomic_ack(struct sroce_qp *qp, u32 psn, u64 orig)
 }
 
 /*
- * Sends the responses kept in @batch. Returns 0, or -EAGAIN when the
- * netdev refused them and the wait (txwait.h) wakes the work item: their
- * record goes back to the first of them, built again then. Refused for
- * too long, they are lost (a gap the requester asks for again), and the
- * run goes on a tick later.
- */
-static int sroce_rd_batch_send(struct sroce_qp *qp,
-			       struct sroce_rd_batch *batch,
-			       unsigned long *delay, int *budget)
-{
-	struct sroce_resp *resp = &qp->resp;
-	int err;
-
-	err = sroce_tx_xmit(sroce_qp_dev(qp), &batch->txb);
-	if (!err) {
-		sroce_tx_taken(&resp->txw);
-		return 0;
-	}
-	if (sroce_tx_refused(&resp->txw, err, resp->dead) == SROCE_TX_WAIT) {
-		batch->res->sent = batch->first;
-		return -EAGAIN;
-	}
-	*delay = 1;
-	*budget = min(*budget, 1);
-	return 0;
-}
-
-/*
  * Sends up to @budget response packets in PSN order, then the ACK or NAK
- * that waited for them; the work item does the rest. READ responses of
- * one record may leave together (struct sroce_rd_batch): those are sent
- * before the cursor leaves the record, so a refusal takes it back to them.
+ * that waited for them; the work item does the rest.
  */
 static void sroce_res_send(struct sroce_qp *qp, int budget)
 {
 	struct sroce_resp *resp = &qp->resp;
-	struct sroce_rd_batch batch = {};
 	unsigned long delay = 0;
 	struct sroce_res *res;
 	int err;
 
 	lockdep_assert_held(&resp->lock);
-	while (resp->rd_cur >= 0) {
+	while (resp->rd_cur >= 0 && budget > 0) {
 		res = &resp->res[resp->rd_cur];
 		if (!sroce_res_due(res)) {
-			if (batch.txb.skb &&
-			    sroce_rd_batch_send(qp, &batch, &delay, &budget))
-				return;
 			resp->rd_cur = sroce_res_next_due(resp, resp->rd_cur);
 			continue;
 		}
-		if (budget <= 0)
-			break;
 		if (res->kind == SROCE_RES_READ)
-			err = sroce_read_packet(qp, res, &batch);
-		else if (batch.txb.skb)
-			err = -EXDEV;
+			err = sroce_read_packet(qp, res);
 		else
 			err = sroce_atomic_ack(qp, res->psn, res->orig);
-		if (err == -EXDEV) {
-			if (sroce_rd_batch_send(qp, &batch, &delay, &budget))
-				return;
-			continue;
-		}
-		if (err == SROCE_RD_KEPT) {
-			res->sent++;
-			budget--;
-			continue;
-		}
 		/*
 		 * No skb, or no room on the way out: the packet is built again
 		 * when the wait (txwait.h) wakes the work item (a skipped
@@ -359,8 +204,6 @@ static void sroce_res_send(struct sroce_qp *qp, int budget)
 		res->sent++;
 		budget--;
 	}
-	if (batch.txb.skb && sroce_rd_batch_send(qp, &batch, &delay, &budget))
-		return;
 	if (resp->rd_cur >= 0) {
 		if (!resp->dead)
 			queue_delayed_work(system_highpri_wq, &resp->work, delay);

@@ -19,9 +19,8 @@
  *    → sroce_tx_seal() → sroce_txb_add_page() per piece → sroce_tx_xmit().
  *  - sroce_tx_abort(): instead of sroce_tx_xmit() when the payload copy
  *    failed.
- *  - GSO (zero-copy RC requests and READ responses from user MRs,
- *    Documentation/datapath.rst): after the first unit is built,
- *    sroce_tx_gso_begin(); then per further unit
+ *  - GSO (zero-copy RC requests, Documentation/datapath.rst): after the
+ *    first unit is built, sroce_tx_gso_begin(); then per further unit
  *    sroce_tx_append() → headers → sroce_tx_seal() → sroce_txb_add_page()
  *    per piece (sroce_tx_unappend() if that fails); sroce_tx_xmit() sends
  *    them all as one UDP GSO skb.

@@ -370,17 +370,11 @@ int sroce_sge_to_txb(struct sroce_dev *sdev, struct ib_pd *pd,
 			      txb->paylen, 0, sroce_piece_to_txb, NULL, &c);
 }
 
-/*
- * Fills the payload of @txb from an MR (read responses); for a zero-copy
- * @txb attaches the pages (-EOPNOTSUPP or -EMSGSIZE: build it by copying).
- */
+/* Fills the payload of @txb from an MR (read responses). */
 int sroce_mr_to_txb(struct sroce_mr *mr, u64 iova, struct sroce_txb *txb)
 {
 	struct sroce_txb_ctx c = { .txb = txb };
 
-	if (txb->zcopy)
-		return sroce_mr_iter_pages(mr, iova, txb->paylen,
-					   sroce_page_to_txb, &c);
 	return sroce_mr_iter(mr, iova, txb->paylen, sroce_piece_to_txb, &c);
 }
 

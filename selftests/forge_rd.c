@@ -194,6 +194,34 @@ static bool want_atomic_ack_among(uint32_t psn, uint64_t orig)
 }
 
 /*
+ * A new victim with the @len bytes at @buf registered as a READ source, and
+ * one READ of all of them injected at its next PSN (*@psn). Returns the MR;
+ * NULL when it failed, and then no victim is left.
+ */
+static struct ibv_mr *read_source(void *buf, uint32_t len, uint32_t *psn)
+{
+	struct ibv_mr *mr;
+	struct fpkt f;
+
+	if (!resp_begin(NULL))
+		return NULL;
+	mr = ibv_reg_mr(E.pd, buf, len, IBV_ACCESS_LOCAL_WRITE |
+			IBV_ACCESS_REMOTE_READ);
+	if (!mr) {
+		fail("cannot register the %u-byte READ source", len);
+		resp_end();
+		return NULL;
+	}
+	*psn = RV.rq_psn;
+	f = req(OP_READ_REQ, *psn);
+	f.va = (uintptr_t)buf;
+	f.rkey = mr->rkey;
+	f.dlen = len;
+	inject(&f);
+	return mr;
+}
+
+/*
  * A 2 MiB READ still being answered, 127 small READs behind it, then a
  * FETCH_ADD and its duplicate: the atomic's result must be kept although
  * the oldest READ record is the one in use, and the duplicate answered with
@@ -203,7 +231,7 @@ static bool want_atomic_ack_among(uint32_t psn, uint64_t orig)
 static void c_dup_atomic_busy(void)
 {
 	enum { BIG = 2 << 20, SMALL = 127 };
-	struct ibv_mr *big = NULL;
+	struct ibv_mr *big;
 	uint32_t psn, i;
 	uint64_t x, y;
 	void *buf;
@@ -214,20 +242,9 @@ static void c_dup_atomic_busy(void)
 		return;
 	}
 	memset(buf, 0x3c, BIG);
-	if (!resp_begin(NULL))
+	big = read_source(buf, BIG, &psn);
+	if (!big)
 		goto out_free;
-	big = ibv_reg_mr(E.pd, buf, BIG, IBV_ACCESS_LOCAL_WRITE |
-			 IBV_ACCESS_REMOTE_READ);
-	if (!big) {
-		fail("cannot register the 2 MiB READ source");
-		goto out_end;
-	}
-	psn = RV.rq_psn;
-	f = req(OP_READ_REQ, psn);
-	f.va = (uintptr_t)buf;
-	f.rkey = big->rkey;
-	f.dlen = BIG;
-	inject(&f);
 	psn = PSN(psn + BIG / MTU_BYTES);
 	for (i = 0; i < SMALL; i++, psn = PSN(psn + 1)) {
 		f = req(OP_READ_REQ, psn);
@@ -249,9 +266,8 @@ static void c_dup_atomic_busy(void)
 	want_atomic_ack_among(psn, x);
 	want_mem();
 	want_state(&RV, IBV_QPS_RTS);
-out_end:
 	resp_end();
-	if (big && ibv_dereg_mr(big))
+	if (ibv_dereg_mr(big))
 		fail("dereg of the 2 MiB MR failed");
 out_free:
 	free(buf);
@@ -269,9 +285,8 @@ static void c_read_dereg_inflight(void)
 {
 	enum { LEN = 1 << 20, N = LEN / MTU_BYTES };
 	uint8_t *buf = MAP_FAILED, *junk = MAP_FAILED, *ref;
-	struct ibv_mr *mr = NULL;
+	struct ibv_mr *mr;
 	uint32_t psn, k, i, got = 0;
-	struct fpkt f;
 	struct rpkt r;
 	bool more;
 
@@ -285,26 +300,14 @@ static void c_read_dereg_inflight(void)
 	for (i = 0; i < LEN; i++)
 		ref[i] = (uint8_t)(i * 7 + (i >> 10));
 	memcpy(buf, ref, LEN);
-	if (!resp_begin(NULL))
+	mr = read_source(buf, LEN, &psn);
+	if (!mr)
 		goto out_free;
-	mr = ibv_reg_mr(E.pd, buf, LEN, IBV_ACCESS_LOCAL_WRITE |
-			IBV_ACCESS_REMOTE_READ);
-	if (!mr) {
-		fail("cannot register the 1 MiB READ source");
-		goto out_end;
-	}
-	psn = RV.rq_psn;
-	f = req(OP_READ_REQ, psn);
-	f.va = (uintptr_t)buf;
-	f.rkey = mr->rkey;
-	f.dlen = LEN;
-	inject(&f);
 	more = peer_recv(&r, RV.peer_qpn, WAIT_MS);
 	if (!more)
 		fail("no READ response within %d ms", WAIT_MS);
 	if (ibv_dereg_mr(mr))
 		fail("dereg of the READ's MR failed");
-	mr = NULL;
 	munmap(buf, LEN);
 	buf = MAP_FAILED;
 	/* what the freed pages would hold if anybody got them back */
@@ -327,9 +330,6 @@ static void c_read_dereg_inflight(void)
 	}
 	note("%u of the READ's %u responses came, each with the MR's bytes",
 	     got, N);
-out_end:
-	if (mr)
-		ibv_dereg_mr(mr);
 	resp_end();
 out_free:
 	if (junk != MAP_FAILED)
