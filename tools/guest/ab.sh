@@ -36,10 +36,7 @@ run_one() {
 	log=$SROCE_OUT/ab-r$2-$(basename "$drv")
 	if rn_devs_add "$type" "${type}0" "${type}1" &&
 		rn_perftest "${type}0" "${type}1" "$TEST" "$SIZE" "$ITERS" "$log"; then
-		case $TEST in
-		*_lat) value=$(rn_lat_typical "$SIZE" "$log.client.log") ;;
-		*) value=$(rn_bw_avg "$SIZE" "$log.client.log") ;;
-		esac
+		value=$(rn_perftest_value "$TEST" "$SIZE" "$log.client.log")
 		# no positive number is no result, as in tools/bench
 		rn_positive "$value" || value=fail
 		rn_clock_failed "$log.client.log" && value=clock

@@ -89,15 +89,6 @@ wait_pid() {
 
 listening() { ss -Hltn "sport = :$1" | grep -q .; }
 
-# perftest_value TEST SIZE LOG: the result from a perftest client's report.
-perftest_value() {
-	local col=4 # bandwidth: #bytes #iterations peak average msgrate
-	case $1 in *_lat) col=5 ;; esac # #bytes #iterations t_min t_max t_typical
-	awk -v size="$2" -v col="$col" '
-		/BW average|t_typical/ { hdr = 1; next }
-		hdr && $1 == size && NF >= col { print $col; exit }' "$3"
-}
-
 # iperf3_value LOG: the receiver's rate (iperf3 -f m: Mbit/s) in MiB/s.
 iperf3_value() {
 	awk '/receiver$/ && $(NF - 1) == "Mbits/sec" {
@@ -218,7 +209,7 @@ run_once() {
 	if [ "$test" = iperf3 ]; then
 		value=$(iperf3_value "$log.client.log")
 	else
-		value=$(perftest_value "$test" "$size" "$log.client.log")
+		value=$(rn_perftest_value "$test" "$size" "$log.client.log")
 	fi
 }
 

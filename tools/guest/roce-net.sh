@@ -135,8 +135,13 @@ rn_bw_avg() {
 	awk -v s="$1" '$1 == s { print $4 }' "$2" | tail -n 1
 }
 
-# rn_lat_typical SIZE LOG: the t_typical (usec) of a perftest latency
-# client's log (#bytes #iterations t_min t_max t_typical ...).
-rn_lat_typical() {
-	awk -v s="$1" '$1 == s { print $5 }' "$2" | tail -n 1
+# rn_perftest_value TEST SIZE LOG: the result from a perftest client's
+# report: a bandwidth test's "BW average" (MiB/s), a latency test's
+# t_typical (usec).
+rn_perftest_value() {
+	local col=4 # bandwidth: #bytes #iterations peak average msgrate
+	case $1 in *_lat) col=5 ;; esac # #bytes #iterations t_min t_max t_typical
+	awk -v size="$2" -v col="$col" '
+		/BW average|t_typical/ { hdr = 1; next }
+		hdr && $1 == size && NF >= col { print $col; exit }' "$3"
 }
