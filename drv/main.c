@@ -17,6 +17,7 @@
 #include "device.h"
 #include "netdev.h"
 #include "netns.h"
+#include "rxq.h"
 #include "udp.h"
 #include "wire.h"
 
@@ -39,9 +40,13 @@ static int __init sroce_init(void)
 	if (err)
 		return err;
 
-	err = sroce_netdev_init();
+	err = sroce_rxq_wq_init();
 	if (err)
 		goto err_netns_exit;
+
+	err = sroce_netdev_init();
+	if (err)
+		goto err_rxq_wq_exit;
 
 	rdma_link_register(&sroce_link_ops);
 	sroce_debugfs_init();
@@ -49,6 +54,8 @@ static int __init sroce_init(void)
 		SROCE_UDP_PORT);
 	return 0;
 
+err_rxq_wq_exit:
+	sroce_rxq_wq_exit();
 err_netns_exit:
 	sroce_netns_exit();
 	return err;
@@ -60,6 +67,7 @@ static void __exit sroce_exit(void)
 	rdma_link_unregister(&sroce_link_ops);
 	sroce_unregister_all();
 	sroce_netdev_exit();
+	sroce_rxq_wq_exit();
 	sroce_netns_exit();
 	pr_info("sroce: unloaded\n");
 }

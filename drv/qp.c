@@ -237,6 +237,7 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	if (err)
 		goto err_free_rq;
 	sroce_resp_init(qp);
+	sroce_rxq_init(&qp->rxq);
 	INIT_WORK(&qp->err_work, sroce_qp_err_work);
 
 	/* last: from here on the packet path can find the QP */
@@ -534,6 +535,7 @@ int sroce_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	sroce_mcast_qp_destroy(qp);
 	sroce_table_remove(&sdev->qpn_table, ibqp->qp_num, qp->ref);
 	/* no packet can reach the QP now; stop its timer and work items */
+	sroce_rxq_fini(&qp->rxq);
 	sroce_req_fini(qp);
 	sroce_resp_fini(qp);
 	cancel_work_sync(&qp->err_work);

@@ -37,6 +37,7 @@
 #include "queue.h"
 #include "req.h"
 #include "resp.h"
+#include "rxq.h"
 #include "stats.h"
 #include "table.h"
 #include "tx.h"
@@ -113,6 +114,7 @@ struct sroce_qp_params {
  * @path: where the packets of a connected QP go; written by modify_qp under
  *	@attr_lock and both datapath locks, read under either.
  * @req: the send side (req.h); @resp: the receive side (resp.h).
+ * @rxq: received GSO runs waiting to be walked on another CPU (rxq.h).
  * @err_work: moves the QP to the error state's flushes from contexts that
  *	cannot take the other side's lock (queued once per error).
  * @stats: the QP's share of the port counters while bound to an rdma
@@ -132,6 +134,7 @@ struct sroce_qp {
 	struct sroce_path path;
 	struct sroce_req req;
 	struct sroce_resp resp;
+	struct sroce_rxq rxq;
 	struct work_struct err_work;
 	struct sroce_qp_stats stats;
 };

@@ -419,6 +419,46 @@ static void sroce_req_defer(struct sroce_req *req, unsigned long delay)
 		queue_delayed_work(system_highpri_wq, &req->work, delay);
 }
 
+/*
+ * A QP's packets leave from one CPU while any of them is unacknowledged: a
+ * veth queues each CPU's frames in that CPU's backlog, so frames of one QP
+ * sent from two CPUs can arrive out of order, and the responder would NAK
+ * them and have them all sent again. A run elsewhere (the completer, on
+ * the CPU its ACK arrived on; the timer) hands the sending to the work on
+ * @tx_cpu instead. With nothing in flight any CPU may send.
+ */
+static bool sroce_req_away(struct sroce_req *req)
+{
+	lockdep_assert_held(&req->lock);
+	if (req->una == req->psn || req->tx_cpu == smp_processor_id() ||
+	    !cpu_online(req->tx_cpu))
+		return false;
+	if (!req->dead)
+		queue_delayed_work_on(req->tx_cpu, system_highpri_wq,
+				      &req->work, 0);
+	return true;
+}
+
+/**
+ * sroce_req_tx_cpu() - where a response for @qp is best handled
+ * @qp: the QP, referenced; req.lock not held (a racy read: a hint).
+ *
+ * Returns the CPU the requester sends from while it has packets in flight
+ * and that is not this CPU, else -1. The rx handler queues responses there
+ * (rxq.h): the completer then neither spins on req.lock while the
+ * requester runs nor hands the sending back (sroce_req_away()).
+ */
+int sroce_req_tx_cpu(struct sroce_qp *qp)
+{
+	struct sroce_req *req = &qp->req;
+	int cpu = READ_ONCE(req->tx_cpu);
+
+	if (READ_ONCE(req->una) == READ_ONCE(req->psn) ||
+	    cpu == smp_processor_id() || !cpu_online(cpu))
+		return -1;
+	return cpu;
+}
+
 /**
  * sroce_req_run_locked() - send what the SQ and the window allow
  * @qp: the QP, req.lock held.
@@ -431,9 +471,9 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 	struct sroce_req_batch batch = {};
 	int budget = SROCE_REQ_BUDGET;
 	enum ib_qp_state state;
-	bool lost = false;
+	bool lost = false, away;
 	struct sroce_swqe *w;
-	u32 prod, cons;
+	u32 prod, cons, psn;
 	int err;
 
 	lockdep_assert_held(&req->lock);
@@ -457,7 +497,9 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 	    ((req->fetch - cons) & qp->sq.index_mask))
 		prod = req->fetch;
 
-	while (!req->rnr_wait && !req->halted && req->send != prod) {
+	away = req->send != prod && sroce_req_away(req);
+	psn = req->psn;
+	while (!away && !req->rnr_wait && !req->halted && req->send != prod) {
 		if (budget-- <= 0) {
 			sroce_req_defer(req, 0);
 			break;
@@ -554,6 +596,8 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 	}
 	if (batch.txb.skb)
 		sroce_req_batch_send(qp, &batch);
+	if (req->psn != psn)
+		WRITE_ONCE(req->tx_cpu, smp_processor_id());
 	if (!rc)
 		req->una = req->psn;
 	if (!timer_pending(&req->timer))

@@ -104,6 +104,7 @@ struct sroce_kick {
  * @rnr_wait: an RNR NAK holds the requester until the timer fires.
  * @timer: retransmit and RNR timer.
  * @work: deferred runs (post_send from hard irq context).
+ * @tx_cpu: the CPU of the last run that sent packets (sroce_req_away()).
  * @mtu: path MTU in bytes, from modify_qp.
  * @drain_event: SQD was entered with en_sqd_async_notify: report
  *	SQ_DRAINED once nothing is in flight.
@@ -132,6 +133,7 @@ struct sroce_req {
 	bool halted;
 	bool drain_event;
 	bool dead;
+	int tx_cpu;
 	u32 mtu;
 	struct timer_list timer;
 	struct delayed_work work;
@@ -153,6 +155,7 @@ struct sroce_req_batch {
 int sroce_req_init(struct sroce_qp *qp);
 void sroce_req_fini(struct sroce_qp *qp);
 void sroce_req_run(struct sroce_qp *qp);
+int sroce_req_tx_cpu(struct sroce_qp *qp);
 void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick);
 void sroce_req_flush(struct sroce_qp *qp);
 void sroce_req_reset(struct sroce_qp *qp);

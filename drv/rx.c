@@ -20,6 +20,7 @@
 #include "req.h"
 #include "resp.h"
 #include "rx.h"
+#include "rxq.h"
 #include "stats.h"
 #include "udp.h"
 
@@ -391,6 +392,59 @@ static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
 					  struct sk_buff **pskb);
 
 /*
+ * One datagram for @qp (referenced by the caller), data at the UDP header:
+ * checked and handed to @qp, or dropped and counted. Consumes the skb.
+ */
+static void sroce_rx_one(struct sroce_pkt *pkt, struct sroce_qp *qp)
+{
+	int cnt;
+
+	cnt = sroce_rx_check(pkt);
+	if (cnt || pkt->qpn != qp->ibqp.qp_num) {
+		this_cpu_inc(pkt->sdev->stats->cnt[cnt ?: SROCE_CNT_RX_DROP_BAD_HEADER]);
+		kfree_skb(pkt->skb);
+	} else {
+		sroce_rx_deliver(pkt, qp);
+	}
+}
+
+/*
+ * The units of a GSO skb for @qp (referenced by the caller), data at the
+ * UDP header, each checked as a datagram of its own and handed to @qp (one
+ * skb reference each), in order; a unit that fails costs that unit.
+ * Consumes the skb.
+ */
+static void sroce_rx_units(struct sroce_pkt *pkt, struct sroce_qp *qp)
+{
+	struct sroce_dev *sdev = pkt->sdev;
+	struct sk_buff *skb = pkt->skb;
+	unsigned int gso, off, len, k, hdrs;
+	u8 buf[SROCE_RX_HDR_MAX];
+	int cnt;
+
+	gso = skb_shinfo(skb)->gso_size;
+	hdrs = skb_network_header_len(skb) + sizeof(struct udphdr);
+	for (k = 0, off = sizeof(struct udphdr); off < skb->len;
+	     k++, off += len) {
+		len = min(gso, skb->len - off);
+		cnt = sroce_rx_check_unit(pkt, k, off, len, buf);
+		if (!cnt && (pkt->qpn != qp->ibqp.qp_num ||
+			     !sroce_rx_type_ok(qp, pkt->op->flags)))
+			cnt = SROCE_CNT_RX_DROP_BAD_HEADER;
+		if (cnt) {
+			this_cpu_inc(sdev->stats->cnt[cnt]);
+			continue;
+		}
+		skb_get(skb);	/* the QP consumes one reference per unit */
+		sroce_rx_deliver(pkt, qp);
+	}
+	/* sroce_stat_rcv() counted one IP and UDP header: the wire had k */
+	if (k > 1)
+		sroce_stat_rcv_more(sdev->stats, (k - 1) * hdrs, k - 1);
+	consume_skb(skb);
+}
+
+/*
  * A UDP GSO skb to port 4791 with its checksums still to fill: a sender's
  * GSO run of RoCEv2 units that a veth handed over whole. When its first
  * unit is for a connected QP of ours, from its peer, the units are walked
@@ -402,15 +456,13 @@ static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 					struct sk_buff **pskb)
 {
 	struct sroce_pkt pkt = { .sdev = sdev, .vlan_id = 0xffff };
-	unsigned int l3, gso, off, len, k, hdrs;
 	const struct sroce_bth *bth;
-	u8 buf[SROCE_RX_HDR_MAX];
 	struct sroce_bth bth0;
+	unsigned int l3, gso;
 	struct sroce_ref *ref;
 	struct sroce_qp *qp;
 	struct sk_buff *skb;
 	u32 qpn;
-	int cnt;
 
 	skb = *pskb;
 	gso = skb_shinfo(skb)->gso_size;
@@ -443,26 +495,10 @@ static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 	/* ours: from here on as if the UDP socket had handed it over */
 	__skb_pull(skb, l3);
 	sroce_stat_rcv(sdev->stats, skb);
-	hdrs = l3 + sizeof(struct udphdr);
-	for (k = 0, off = sizeof(struct udphdr); off < skb->len;
-	     k++, off += len) {
-		len = min(gso, skb->len - off);
-		cnt = sroce_rx_check_unit(&pkt, k, off, len, buf);
-		if (!cnt && (pkt.qpn != qpn ||
-			     !sroce_rx_type_ok(qp, pkt.op->flags)))
-			cnt = SROCE_CNT_RX_DROP_BAD_HEADER;
-		if (cnt) {
-			this_cpu_inc(sdev->stats->cnt[cnt]);
-			continue;
-		}
-		skb_get(skb);	/* the QP consumes one reference per unit */
-		sroce_rx_deliver(&pkt, qp);
+	if (!sroce_rxq_take(qp, ref, skb, sroce_rxq_next_cpu())) {
+		sroce_rx_units(&pkt, qp);
+		sroce_qp_put(ref);
 	}
-	/* sroce_stat_rcv() counted one IP and UDP header: the wire had k */
-	if (k > 1)
-		sroce_stat_rcv_more(sdev->stats, (k - 1) * hdrs, k - 1);
-	sroce_qp_put(ref);
-	consume_skb(skb);
 	return RX_HANDLER_CONSUMED;
 }
 
@@ -503,7 +539,7 @@ static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
 	struct sroce_qp *qp;
 	struct sk_buff *skb;
 	unsigned int l3;
-	int cnt;
+	int cpu;
 
 	l3 = sroce_rx_fast_l3(pskb);
 	skb = *pskb;
@@ -539,13 +575,36 @@ static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
 	/* ours: from here on as if the UDP socket had handed it over */
 	__skb_pull(skb, l3);
 	sroce_stat_rcv(sdev->stats, skb);
-	cnt = sroce_rx_check(&pkt);
-	if (cnt || pkt.qpn != qp->ibqp.qp_num) {
-		this_cpu_inc(sdev->stats->cnt[cnt ?: SROCE_CNT_RX_DROP_BAD_HEADER]);
-		kfree_skb(skb);
-	} else {
-		sroce_rx_deliver(&pkt, qp);
+	cpu = -1;
+	if (sroce_op(bth->opcode)->flags & SROCE_OPF_RESPONSE)
+		cpu = sroce_req_tx_cpu(qp);
+	if (!sroce_rxq_take(qp, ref, skb, cpu)) {
+		sroce_rx_one(&pkt, qp);
+		sroce_qp_put(ref);
 	}
-	sroce_qp_put(ref);
 	return RX_HANDLER_CONSUMED;
+}
+
+/**
+ * sroce_rx_queued() - an skb from @qp's backlog (rxq.h)
+ * @qp: the QP it was queued for, referenced by the backlog.
+ * @skb: a GSO skb or a single datagram, data at the UDP header.
+ *
+ * Handled as the rx handler would have: BHs disabled, under RCU.
+ * Consumes @skb.
+ */
+void sroce_rx_queued(struct sroce_qp *qp, struct sk_buff *skb)
+{
+	struct sroce_pkt pkt = {
+		.sdev = sroce_qp_dev(qp),
+		.skb = skb,
+		.vlan_id = 0xffff,
+		.ipv6 = skb->protocol == htons(ETH_P_IPV6),
+	};
+
+	sroce_rx_addrs(&pkt);
+	if (skb_is_gso(skb))
+		sroce_rx_units(&pkt, qp);
+	else
+		sroce_rx_one(&pkt, qp);
 }

@@ -33,6 +33,7 @@
 #include "wire.h"
 
 struct sroce_dev;
+struct sroce_qp;
 
 /**
  * struct sroce_pkt - a received packet, checked
@@ -77,5 +78,6 @@ static inline __be32 sroce_pkt_imm(const struct sroce_pkt *pkt)
 
 int sroce_rx(struct sk_buff *skb);
 rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb);
+void sroce_rx_queued(struct sroce_qp *qp, struct sk_buff *skb);
 
 #endif /* _SROCE_RX_H */

@@ -49,6 +49,10 @@ static const struct rdma_stat_desc sroce_counter_descs[] = {
 	[SROCE_CNT_RX_DROP_NO_ACCESS].name = "rx_drop_no_access",
 	/* request packets sent again (retransmits counts the go-backs) */
 	[SROCE_CNT_RETRANSMITTED_PKTS].name = "retransmitted_pkts",
+	/* skbs queued on a QP's backlog for another CPU (rxq.c) */
+	[SROCE_CNT_RX_DEFERRED].name = "rx_deferred",
+	/* skbs dropped because that backlog was full */
+	[SROCE_CNT_RX_DROP_BACKLOG].name = "rx_drop_backlog",
 };
 
 int sroce_stats_init(struct sroce_stats __percpu **stats)

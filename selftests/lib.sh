@@ -211,7 +211,7 @@ completer_retry_err duplicate_request out_of_seq_request out_of_sequence
 naks_sent naks_rcvd rcvd_rnr_err send_rnr_err retry_exceeded_err
 retry_rnr_exceeded_err send_err tx_drop rx_drop_short rx_drop_bad_icrc
 rx_drop_bad_header rx_drop_bad_opcode rx_drop_no_qp rx_drop_qp_state
-rx_drop_msg rx_drop_stale_resp rx_drop_no_access"
+rx_drop_msg rx_drop_stale_resp rx_drop_no_access rx_drop_backlog"
 
 # counters_read DEV...: "DEV NAME VALUE" for each recovery counter present.
 counters_read() {

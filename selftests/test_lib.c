@@ -198,7 +198,7 @@ static const char * const recovery_names[] = {
 	"send_err", "tx_drop", "rx_drop_short", "rx_drop_bad_icrc",
 	"rx_drop_bad_header", "rx_drop_bad_opcode", "rx_drop_no_qp",
 	"rx_drop_qp_state", "rx_drop_msg", "rx_drop_stale_resp",
-	"rx_drop_no_access",
+	"rx_drop_no_access", "rx_drop_backlog",
 };
 
 int recovery_read(const char *dev, struct recovery *r)
