@@ -12,6 +12,7 @@
 #include "compat.h"
 #include "cq.h"
 #include "memops.h"
+#include "mr.h"
 #include "qp.h"
 #include "req.h"
 #include "resp.h"
@@ -75,29 +76,124 @@ static struct sroce_res *sroce_res_find(struct sroce_resp *resp, u8 kind,
 	return NULL;
 }
 
-/* Sends response packet res->sent of a READ. Returns 0 or an error. */
-static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res)
+/*
+ * READ responses of one record kept as the units of one UDP GSO skb (tx.h),
+ * sent when the record's run ends or a response cannot join.
+ * @txb: the skb under construction; txb.skb NULL: empty.
+ * @res: their record; @first: the record's response in the first unit.
+ */
+struct sroce_rd_batch {
+	struct sroce_txb txb;
+	struct sroce_res *res;
+	u32 first;
+};
+
+/* sroce_read_packet(): the response was kept in the batch, not sent yet. */
+#define SROCE_RD_KEPT	1
+
+/* A batched response's payload is one page fragment of our own. */
+#define SROCE_RD_PIECES	1
+
+static u8 sroce_read_opcode(const struct sroce_res *res, u32 k)
+{
+	if (res->npkts == 1)
+		return SROCE_OP_READ_RESP_ONLY;
+	if (k == 0)
+		return SROCE_OP_READ_RESP_FIRST;
+	if (k + 1 == res->npkts)
+		return SROCE_OP_READ_RESP_LAST;
+	return SROCE_OP_READ_RESP_MIDDLE;
+}
+
+/* The transport headers of response @k of @res, and the ICRC over them. */
+static void sroce_read_headers(struct sroce_qp *qp, const struct sroce_res *res,
+			       u32 k, u8 opcode, struct sroce_txb *txb)
+{
+	const struct sroce_opinfo *info = sroce_op(opcode);
+
+	sroce_bth_set(txb->hdr, opcode, false, 0, SROCE_DEFAULT_PKEY,
+		      qp->params.dest_qpn, false, sroce_psn_add(res->psn, k));
+	if (info->off_aeth)
+		sroce_aeth_set(txb->hdr + info->off_aeth,
+			       SROCE_AETH_ACK_UNLIMITED, qp->resp.msn);
+	sroce_tx_seal(txb);
+}
+
+/*
+ * Builds response @k of @res into @txb, @paylen bytes of @mr (NULL for an
+ * empty one) copied into a page fragment of its own when @frag (a unit a
+ * GSO skb can take), else into the skb's head.
+ */
+static int sroce_read_build(struct sroce_qp *qp, const struct sroce_res *res,
+			    u32 k, u8 opcode, struct sroce_mr *mr, u32 paylen,
+			    bool frag, struct sroce_txb *txb)
+{
+	struct sroce_dev *sdev = sroce_qp_dev(qp);
+	u32 hdr_len = sroce_op(opcode)->hdr_len;
+	int err;
+
+	if (frag)
+		err = sroce_tx_begin_zcopy(sdev, &qp->path, hdr_len, paylen,
+					   txb);
+	else
+		err = sroce_tx_begin(sdev, &qp->path, hdr_len, paylen, txb);
+	if (err)
+		return err;
+	sroce_read_headers(qp, res, k, opcode, txb);
+	if (mr) {
+		err = sroce_mr_to_txb(mr, res->va + (u64)k * qp->resp.mtu, txb);
+		if (err) {
+			sroce_tx_abort(txb);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Adds response res->sent of @res to @batch as its next unit. Returns 0,
+ * or -EXDEV when it cannot join: send the batch, then build it on its own.
+ */
+static int sroce_read_join(struct sroce_qp *qp, struct sroce_res *res,
+			   u8 opcode, struct sroce_mr *mr, u32 paylen,
+			   struct sroce_rd_batch *batch)
+{
+	struct sroce_txb *txb = &batch->txb;
+	u32 k = res->sent;
+
+	if (batch->res != res || !mr ||
+	    sroce_tx_append(txb, sroce_op(opcode)->hdr_len, paylen,
+			    SROCE_RD_PIECES))
+		return -EXDEV;
+	sroce_read_headers(qp, res, k, opcode, txb);
+	if (sroce_mr_to_txb(mr, res->va + (u64)k * qp->resp.mtu, txb)) {
+		sroce_tx_unappend(txb);
+		return -EXDEV;
+	}
+	return 0;
+}
+
+/*
+ * Sends response res->sent of a READ, or keeps it in @batch: consecutive
+ * responses leave as one GSO skb, each payload copied into a page fragment
+ * of our own. Never by reference: the responder's memory may change while
+ * a READ of it runs (no verbs rule keeps it still), and a queued frame
+ * must carry the bytes its ICRC covers. Returns 0 (sent), SROCE_RD_KEPT,
+ * -EXDEV (it cannot join @batch: send that first) or an error.
+ */
+static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res,
+			     struct sroce_rd_batch *batch)
 {
 	struct sroce_dev *sdev = sroce_qp_dev(qp);
 	u32 mtu = qp->resp.mtu, k = res->sent, off = k * mtu, paylen;
-	const struct sroce_opinfo *info;
-	struct sroce_txb txb;
+	u8 opcode = sroce_read_opcode(res, k);
 	struct sroce_ref *ref;
 	struct sroce_mr *mr;
-	u8 opcode;
+	struct sroce_txb txb;
+	bool frag;
 	int err;
 
-	if (res->npkts == 1)
-		opcode = SROCE_OP_READ_RESP_ONLY;
-	else if (k == 0)
-		opcode = SROCE_OP_READ_RESP_FIRST;
-	else if (k + 1 == res->npkts)
-		opcode = SROCE_OP_READ_RESP_LAST;
-	else
-		opcode = SROCE_OP_READ_RESP_MIDDLE;
-	info = sroce_op(opcode);
 	paylen = min(mtu, res->len - off);
-
 	mr = NULL;
 	if (paylen) {
 		mr = sroce_rkey_get(qp, res->rkey, IB_ACCESS_REMOTE_READ,
@@ -105,26 +201,35 @@ static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res)
 		if (IS_ERR(mr))
 			return PTR_ERR(mr);
 	}
-	err = sroce_tx_begin(sdev, &qp->path, info->hdr_len, paylen, &txb);
+	if (batch->txb.skb) {
+		err = sroce_read_join(qp, res, opcode, mr, paylen, batch);
+		if (!err)
+			err = SROCE_RD_KEPT;
+		goto out_put;
+	}
+	frag = mr != NULL;
+	err = sroce_read_build(qp, res, k, opcode, mr, paylen, frag, &txb);
+	if (frag && (err == -EOPNOTSUPP || err == -EMSGSIZE))
+		err = sroce_read_build(qp, res, k, opcode, mr, paylen, false,
+				       &txb);
 	if (err)
 		goto out_put;
-	sroce_bth_set(txb.hdr, opcode, false, 0, SROCE_DEFAULT_PKEY,
-		      qp->params.dest_qpn, false, sroce_psn_add(res->psn, k));
-	if (info->off_aeth)
-		sroce_aeth_set(txb.hdr + info->off_aeth,
-			       SROCE_AETH_ACK_UNLIMITED, qp->resp.msn);
-	sroce_tx_seal(&txb);
-	if (mr) {
-		err = sroce_mr_to_txb(mr, res->va + off, &txb);
-		if (err) {
-			sroce_tx_abort(&txb);
+	if (txb.zcopy) {
+		sroce_tx_gso_begin(sdev, &txb, SROCE_RD_PIECES);
+		if (txb.gso) {
+			batch->txb = txb;
+			batch->res = res;
+			batch->first = k;
+			err = SROCE_RD_KEPT;
 			goto out_put;
 		}
 	}
-	sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
-	sroce_stat_qp(&qp->stats, false, paylen);
 	err = sroce_tx_xmit(sdev, &txb);
 out_put:
+	if (!err || err == SROCE_RD_KEPT) {
+		sroce_stat_add(sdev->stats, SENT_BYTES, paylen);
+		sroce_stat_qp(&qp->stats, false, paylen);
+	}
 	if (mr)
 		sroce_mr_put(ref);
 	return err;
@@ -153,27 +258,75 @@ static int sroce_atomic_ack(struct sroce_qp *qp, u32 psn, u64 orig)
 }
 
 /*
+ * Sends the responses kept in @batch. Returns 0, or -EAGAIN when the
+ * netdev refused them and the wait (txwait.h) wakes the work item: their
+ * record goes back to the first of them, built again then. Refused for
+ * too long, they are lost (a gap the requester asks for again), and the
+ * run goes on a tick later.
+ */
+static int sroce_rd_batch_send(struct sroce_qp *qp,
+			       struct sroce_rd_batch *batch,
+			       unsigned long *delay, int *budget)
+{
+	struct sroce_resp *resp = &qp->resp;
+	int err;
+
+	err = sroce_tx_xmit(sroce_qp_dev(qp), &batch->txb);
+	if (!err) {
+		sroce_tx_taken(&resp->txw);
+		return 0;
+	}
+	if (sroce_tx_refused(&resp->txw, err, resp->dead) == SROCE_TX_WAIT) {
+		batch->res->sent = batch->first;
+		return -EAGAIN;
+	}
+	*delay = 1;
+	*budget = min(*budget, 1);
+	return 0;
+}
+
+/*
  * Sends up to @budget response packets in PSN order, then the ACK or NAK
- * that waited for them; the work item does the rest.
+ * that waited for them; the work item does the rest. READ responses of
+ * one record may leave together (struct sroce_rd_batch): those are sent
+ * before the cursor leaves the record, so a refusal takes it back to them.
  */
 static void sroce_res_send(struct sroce_qp *qp, int budget)
 {
 	struct sroce_resp *resp = &qp->resp;
+	struct sroce_rd_batch batch = {};
 	unsigned long delay = 0;
 	struct sroce_res *res;
 	int err;
 
 	lockdep_assert_held(&resp->lock);
-	while (resp->rd_cur >= 0 && budget > 0) {
+	while (resp->rd_cur >= 0) {
 		res = &resp->res[resp->rd_cur];
 		if (!sroce_res_due(res)) {
+			if (batch.txb.skb &&
+			    sroce_rd_batch_send(qp, &batch, &delay, &budget))
+				return;
 			resp->rd_cur = sroce_res_next_due(resp, resp->rd_cur);
 			continue;
 		}
+		if (budget <= 0)
+			break;
 		if (res->kind == SROCE_RES_READ)
-			err = sroce_read_packet(qp, res);
+			err = sroce_read_packet(qp, res, &batch);
+		else if (batch.txb.skb)
+			err = -EXDEV;
 		else
 			err = sroce_atomic_ack(qp, res->psn, res->orig);
+		if (err == -EXDEV) {
+			if (sroce_rd_batch_send(qp, &batch, &delay, &budget))
+				return;
+			continue;
+		}
+		if (err == SROCE_RD_KEPT) {
+			res->sent++;
+			budget--;
+			continue;
+		}
 		/*
 		 * No skb, or no room on the way out: the packet is built again
 		 * when the wait (txwait.h) wakes the work item (a skipped
@@ -204,6 +357,8 @@ static void sroce_res_send(struct sroce_qp *qp, int budget)
 		res->sent++;
 		budget--;
 	}
+	if (batch.txb.skb && sroce_rd_batch_send(qp, &batch, &delay, &budget))
+		return;
 	if (resp->rd_cur >= 0) {
 		if (!resp->dead)
 			queue_delayed_work(system_highpri_wq, &resp->work, delay);

@@ -312,6 +312,29 @@ int sroce_txb_add_page(struct sroce_txb *txb, struct page *page,
 	return 0;
 }
 
+/**
+ * sroce_txb_add_frag() - the next payload piece, a page fragment of ours
+ * @txb: a zero-copy frame (sroce_tx_begin_zcopy()).
+ * @va: from netdev_alloc_frag(); the skb takes its reference on success.
+ * @n: its bytes, already folded into txb->crc by the caller.
+ *
+ * Returns 0 or -EMSGSIZE (no fragment slot left).
+ */
+int sroce_txb_add_frag(struct sroce_txb *txb, void *va, u32 n)
+{
+	struct sk_buff *skb = txb->skb;
+	int i = skb_shinfo(skb)->nr_frags;
+	struct page *page = virt_to_head_page(va);
+
+	if (i >= MAX_SKB_FRAGS - 1)
+		return -EMSGSIZE;
+	skb_fill_page_desc(skb, i, page, va - page_address(page), n);
+	skb->len += n;
+	skb->data_len += n;
+	skb->truesize += n;
+	return 0;
+}
+
 /* Pad and ICRC of a zero-copy frame: a fragment of their own, at the end. */
 static int sroce_txb_trailer(struct sroce_txb *txb, unsigned int pad)
 {

@@ -17,6 +17,8 @@
  *    requester, responder and completer, under their QP lock.
  *    For an RC request from user memory: sroce_tx_begin_zcopy() → headers
  *    → sroce_tx_seal() → sroce_txb_add_page() per piece → sroce_tx_xmit().
+ *    A READ response builds the same way, its payload copied into a page
+ *    fragment of its own (sroce_txb_add_frag()).
  *  - sroce_tx_abort(): instead of sroce_tx_xmit() when the payload copy
  *    failed.
  *  - GSO (zero-copy RC requests, Documentation/datapath.rst): after the
@@ -116,6 +118,7 @@ int sroce_tx_begin_zcopy(struct sroce_dev *sdev,
 			 u32 paylen, struct sroce_txb *txb);
 int sroce_txb_add_page(struct sroce_txb *txb, struct page *page,
 		       unsigned int off, u32 n);
+int sroce_txb_add_frag(struct sroce_txb *txb, void *va, u32 n);
 void sroce_tx_seal(struct sroce_txb *txb);
 void sroce_tx_gso_begin(struct sroce_dev *sdev, struct sroce_txb *txb,
 			unsigned int max_pieces);

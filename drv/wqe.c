@@ -370,12 +370,31 @@ int sroce_sge_to_txb(struct sroce_dev *sdev, struct ib_pd *pd,
 			      txb->paylen, 0, sroce_piece_to_txb, NULL, &c);
 }
 
-/* Fills the payload of @txb from an MR (read responses). */
+/*
+ * Fills the payload of @txb from an MR (read responses), with the ICRC
+ * folded in: copied into the skb's head, or for a @txb built for page
+ * fragments (tx.h: zcopy) into a fragment of our own that it then takes.
+ */
 int sroce_mr_to_txb(struct sroce_mr *mr, u64 iova, struct sroce_txb *txb)
 {
 	struct sroce_txb_ctx c = { .txb = txb };
+	void *va;
+	int err;
 
-	return sroce_mr_iter(mr, iova, txb->paylen, sroce_piece_to_txb, &c);
+	if (!txb->zcopy)
+		return sroce_mr_iter(mr, iova, txb->paylen,
+				     sroce_piece_to_txb, &c);
+	va = netdev_alloc_frag(txb->paylen);
+	if (!va)
+		return -ENOMEM;
+	txb->payload = va;
+	err = sroce_mr_iter(mr, iova, txb->paylen, sroce_piece_to_txb, &c);
+	txb->payload = NULL;
+	if (!err)
+		err = sroce_txb_add_frag(txb, va, txb->paylen);
+	if (err)
+		skb_free_frag(va);
+	return err;
 }
 
 struct sroce_skb_ctx {

@@ -4,16 +4,17 @@
 # RoCE segmentation offload on a veth pair (Documentation/datapath.rst):
 # with the gso module parameter on (the default), runs of an RC QP's
 # zero-copy packets leave as one UDP GSO skb, which the veth hands over
-# whole and the receiver's rx handler walks unit by unit in place. With it off,
-# every packet is a frame of its own (READ responses always are: they are
-# copied, see Documentation/datapath.rst). Either way lossy's WRITE, SEND,
-# READ and mixed runs verify every byte, no error or drop counter moves, and the
-# capture on the receiving veth (full frames) checks out frame by frame in
-# icrc_check.py: each super-frame cut as the kernel cuts it, every datagram
-# with its own ICRC right. With gso on the capture must hold super-frames,
-# with gso off none. With gso on, the receiving device walks the runs on
-# a backlog worked on another CPU (rx_deferred grows; Documentation/
-# datapath.rst, "Two CPUs").
+# whole and the receiver's rx handler walks unit by unit in place; the
+# responder's runs of READ responses too, each payload copied into a page
+# fragment of its own. With it off, every packet is a frame of its own.
+# Either way lossy's WRITE, SEND, READ and mixed runs verify every byte, no
+# error or drop counter moves, and the capture on the receiving veth (full
+# frames) checks out frame by frame in icrc_check.py: each super-frame cut
+# as the kernel cuts it, every datagram with its own ICRC right. With gso
+# on the capture must hold super-frames, READ responses among them, with
+# gso off none; and the receiving device walks the runs on a backlog
+# worked on another CPU (rx_deferred grows; Documentation/datapath.rst,
+# "Two CPUs").
 # shellcheck source-path=SCRIPTDIR
 dir=$(cd "$(dirname "$0")" && pwd)
 . "$dir/lib.sh"
@@ -78,7 +79,8 @@ run() {
 	rc=$?
 	ktap_info "capture on $VETH_B (MTU $mtu, path MTU $pmtu): $out"
 	if [ "$mode" = 1 ]; then
-		want='[1-9][0-9]* GSO skbs' name="GSO skbs on the veth"
+		want='[1-9][0-9]* GSO skbs .*\([1-9][0-9]* of READ responses\)'
+		name="GSO skbs on the veth, READ responses among them"
 	else
 		want=' 0 GSO skbs' name="no GSO skb"
 	fi

@@ -10,7 +10,8 @@ of the GSO size but the last, IPv4 IDs counting up from the first one's,
 the lengths per datagram) and every datagram is checked so. The GSO size
 is the first unit's length, for a first unit that carries a full path MTU
 of payload (--pmtu), which is what sroce's runs of SEND and WRITE packets
-start with; a super-frame that no such size explains fails.
+start with (and the responder's runs of READ responses); a super-frame
+that no such size explains fails.
 
 usage: icrc_check.py --mtu MTU --pmtu PMTU FILE.pcap
 prints one summary line; exit 0 when every frame checked out.
@@ -22,9 +23,11 @@ import zlib
 
 ROCE_PORT = 4791
 # RC opcodes that may start a unit of a GSO skb: bytes of transport
-# headers (BTH 12, RETH 16, ImmDt 4, IETH 4).
+# headers (BTH 12, RETH 16, ImmDt 4, IETH 4, AETH 4).
 HDR_LEN = {0: 12, 1: 12, 2: 12, 3: 16, 4: 12, 5: 16, 6: 28, 7: 12, 8: 12,
-           9: 16, 10: 28, 11: 32, 22: 16, 23: 16}
+           9: 16, 10: 28, 11: 32, 13: 16, 14: 12, 22: 16, 23: 16}
+# READ response FIRST and MIDDLE: the responder's GSO skbs
+READ_RESP = (13, 14)
 
 
 def pcap_frames(path):
@@ -101,7 +104,7 @@ def main():
     ap.add_argument('pcap')
     a = ap.parse_args()
 
-    frames = roce = gso_skbs = units = bad = 0
+    frames = roce = gso_skbs = read_skbs = units = bad = 0
     first_bad = ''
     for frame, orig in pcap_frames(a.pcap):
         frames += 1
@@ -145,6 +148,7 @@ def main():
                 why = 'super-frame of opcode 0x%02x' % transport[0]
             else:
                 gso_skbs += 1
+                read_skbs += op in READ_RESP
                 for k, (h3, uh, unit) in enumerate(split(l3, ipv6, udp,
                                                          transport, gso)):
                     units += 1
@@ -154,8 +158,9 @@ def main():
         if why:
             bad += 1
             first_bad = first_bad or 'frame %d: %s' % (frames, why)
-    print('%d frames, %d RoCEv2: %d GSO skbs of %d datagrams, %d bad%s' %
-          (frames, roce, gso_skbs, units, bad,
+    print('%d frames, %d RoCEv2: %d GSO skbs of %d datagrams '
+          '(%d of READ responses), %d bad%s' %
+          (frames, roce, gso_skbs, units, read_skbs, bad,
            ' (first: %s)' % first_bad if first_bad else ''))
     return 0 if roce and not bad else 1
 
