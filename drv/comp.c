@@ -302,7 +302,8 @@ static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
 		return;
 	}
 	if (want && sroce_sge_from_skb(sdev, qp->ibqp.pd, w->sge, w->num_sge,
-				       off, pkt->skb, pkt->pay_off, want)) {
+				       off, pkt->skb, pkt->pos, pkt->pay_off,
+				       want)) {
 		w->state = SROCE_SWQE_DONE;
 		w->status = IB_WC_LOC_PROT_ERR;
 		return;

@@ -11,6 +11,7 @@
 #include <net/checksum.h>
 
 #include "crc32.h"
+#include "skbpos.h"
 #include "icrc.h"
 #include "wire.h"
 
@@ -117,8 +118,10 @@ static const struct skb_checksum_ops sroce_icrc_ops = {
  * runs on from where it stopped, so the linear part and the page fragments
  * are chained in order; only an skb with a fragment list goes through
  * __skb_checksum(), which checksums each piece from zero and combines.
+ * @cur: a cursor (skbpos.h) to find the first fragment from, or NULL.
  */
-u32 sroce_icrc_skb(const struct sk_buff *skb, int offset, int len, u32 crc)
+u32 sroce_icrc_skb(const struct sk_buff *skb, struct sroce_skb_pos *cur,
+		   int offset, int len, u32 crc)
 {
 	const struct skb_shared_info *sh = skb_shinfo(skb);
 	int head = skb_headlen(skb);
@@ -135,7 +138,12 @@ u32 sroce_icrc_skb(const struct sk_buff *skb, int offset, int len, u32 crc)
 		len -= n;
 	}
 	pos = head;
-	for (i = 0; len > 0 && i < sh->nr_frags; i++) {
+	i = 0;
+	if (cur && head && len > 0 && sroce_skb_seek(skb, cur, offset)) {
+		i = cur->frag;
+		pos = cur->start;
+	}
+	for (; len > 0 && i < sh->nr_frags; i++) {
 		const skb_frag_t *frag = &sh->frags[i];
 		int size = skb_frag_size(frag);
 		u32 p_off, p_len, copied;

@@ -18,11 +18,14 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+struct sroce_skb_pos;
+
 u32 sroce_icrc_headers(const void *l3, bool ipv6, const void *udp,
 		       const void *transport, unsigned int tlen);
 u32 sroce_icrc_unit_headers(const void *l3, bool ipv6, const void *udp,
 			    unsigned int k, unsigned int ulen,
 			    const void *transport, unsigned int tlen);
-u32 sroce_icrc_skb(const struct sk_buff *skb, int offset, int len, u32 crc);
+u32 sroce_icrc_skb(const struct sk_buff *skb, struct sroce_skb_pos *pos,
+		   int offset, int len, u32 crc);
 
 #endif /* _SROCE_ICRC_H */

@@ -177,7 +177,7 @@ static enum sroce_resp_verdict sroce_resp_send(struct sroce_qp *qp,
 	if (pkt->paylen &&
 	    sroce_sge_from_skb(sdev, qp->ibqp.pd, resp->wqe.sge,
 			       resp->wqe.num_sge, resp->msg_off, pkt->skb,
-			       pkt->pay_off, pkt->paylen)) {
+			       pkt->pos, pkt->pay_off, pkt->paylen)) {
 		sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, false, kick);
 		return SROCE_RESP_OP_ERR;
 	}
@@ -265,7 +265,8 @@ static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
 		if (IS_ERR(mr))
 			return SROCE_RESP_ACCESS;
 		err = sroce_mr_from_skb(mr, resp->wva + resp->msg_off,
-					pkt->skb, pkt->pay_off, pkt->paylen);
+					pkt->skb, pkt->pos, pkt->pay_off,
+					pkt->paylen);
 		sroce_mr_put(ref);
 		if (err)
 			return SROCE_RESP_ACCESS;
@@ -509,7 +510,7 @@ static void sroce_resp_ud(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	    (pkt->paylen &&
 	     sroce_sge_from_skb(sdev, qp->ibqp.pd, resp->wqe.sge,
 				resp->wqe.num_sge, SROCE_GRH_SIZE, pkt->skb,
-				pkt->pay_off, pkt->paylen))) {
+				pkt->pos, pkt->pay_off, pkt->paylen))) {
 		sroce_stat_inc(sdev->stats, RX_DROP_MSG);
 		sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, false, kick);
 		return;

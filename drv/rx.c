@@ -21,6 +21,7 @@
 #include "resp.h"
 #include "rx.h"
 #include "rxq.h"
+#include "skbpos.h"
 #include "stats.h"
 #include "udp.h"
 
@@ -98,10 +99,11 @@ static bool sroce_rx_icrc_ok(const struct sroce_pkt *pkt, unsigned int pay_off,
 {
 	__le32 wire;
 
-	crc = sroce_icrc_skb(pkt->skb, pay_off,
+	crc = sroce_icrc_skb(pkt->skb, pkt->pos, pay_off,
 			     end - SROCE_ICRC_SIZE - pay_off, crc);
-	return !skb_copy_bits(pkt->skb, end - SROCE_ICRC_SIZE, &wire,
-			      sizeof(wire)) && le32_to_cpu(wire) == ~crc;
+	return !sroce_skb_copy(pkt->skb, pkt->pos, end - SROCE_ICRC_SIZE,
+			       &wire, sizeof(wire)) &&
+	       le32_to_cpu(wire) == ~crc;
 }
 
 /* Fills @pkt from its checked headers; its payload at @pay_off. */
@@ -167,20 +169,24 @@ static int sroce_rx_check_unit(struct sroce_pkt *pkt, unsigned int k,
 	struct sk_buff *skb = pkt->skb;
 	const struct sroce_opinfo *info;
 	const struct sroce_bth *bth;
+	unsigned int n;
 	int cnt;
 	u32 crc;
 
-	bth = skb_header_pointer(skb, off, min_t(unsigned int, len,
-						 sizeof(*bth)), buf);
+	/* one read covers the longest headers: walking frags is dear */
+	n = min_t(unsigned int, len, SROCE_RX_HDR_MAX);
+	if (off + n <= skb_headlen(skb))
+		bth = (const void *)skb->data + off;
+	else if (!sroce_skb_copy(skb, pkt->pos, off, buf, n))
+		bth = (const void *)buf;
+	else
+		bth = NULL;
 	if (!bth || len < sizeof(*bth))
 		return SROCE_CNT_RX_DROP_SHORT;
 	info = sroce_op(bth->opcode);
 	if (!info->flags || info->hdr_len > SROCE_RX_HDR_MAX)
 		return SROCE_CNT_RX_DROP_BAD_OPCODE;
 	if (len < info->hdr_len)
-		return SROCE_CNT_RX_DROP_SHORT;
-	bth = skb_header_pointer(skb, off, info->hdr_len, buf);
-	if (!bth)
 		return SROCE_CNT_RX_DROP_SHORT;
 	cnt = sroce_rx_check_len(pkt, info, bth, len);
 	if (cnt)
@@ -419,9 +425,11 @@ static void sroce_rx_units(struct sroce_pkt *pkt, struct sroce_qp *qp)
 	struct sroce_dev *sdev = pkt->sdev;
 	struct sk_buff *skb = pkt->skb;
 	unsigned int gso, off, len, k, hdrs;
+	struct sroce_skb_pos pos = {};
 	u8 buf[SROCE_RX_HDR_MAX];
 	int cnt;
 
+	pkt->pos = &pos;
 	gso = skb_shinfo(skb)->gso_size;
 	hdrs = skb_network_header_len(skb) + sizeof(struct udphdr);
 	for (k = 0, off = sizeof(struct udphdr); off < skb->len;
@@ -442,6 +450,29 @@ static void sroce_rx_units(struct sroce_pkt *pkt, struct sroce_qp *qp)
 	if (k > 1)
 		sroce_stat_rcv_more(sdev->stats, (k - 1) * hdrs, k - 1);
 	consume_skb(skb);
+}
+
+/*
+ * Where a GSO skb, data at the UDP header, may start its QP's backlog
+ * (rxq.h): another CPU when more of its message follows, so that a stream
+ * keeps two CPUs busy; -1 (handled here unless the backlog is busy) when
+ * its last unit ends a message, so that a lone message of a few units
+ * does not wait for a work item on another CPU.
+ */
+static int sroce_rx_gso_cpu(const struct sk_buff *skb, unsigned int gso)
+{
+	unsigned int last;
+	u8 opcode, *op;
+
+	if (skb->len <= sizeof(struct udphdr))
+		return -1;
+	/* the last unit's offset: below skb->len */
+	last = (skb->len - sizeof(struct udphdr) - 1) / gso;
+	op = skb_header_pointer(skb, sizeof(struct udphdr) + last * gso,
+				sizeof(opcode), &opcode);
+	if (!op || (sroce_op(*op)->flags & SROCE_OPF_LAST))
+		return -1;
+	return sroce_rxq_next_cpu();
 }
 
 /*
@@ -495,7 +526,7 @@ static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 	/* ours: from here on as if the UDP socket had handed it over */
 	__skb_pull(skb, l3);
 	sroce_stat_rcv(sdev->stats, skb);
-	if (!sroce_rxq_take(qp, ref, skb, sroce_rxq_next_cpu())) {
+	if (!sroce_rxq_take(qp, ref, skb, sroce_rx_gso_cpu(skb, gso))) {
 		sroce_rx_units(&pkt, qp);
 		sroce_qp_put(ref);
 	}

@@ -34,6 +34,7 @@
 
 struct sroce_dev;
 struct sroce_qp;
+struct sroce_skb_pos;
 
 /**
  * struct sroce_pkt - a received packet, checked
@@ -44,6 +45,8 @@ struct sroce_qp;
  * @pay_off: skb offset of the payload; @paylen its bytes, without pad.
  * @ipv6: IPv6 or IPv4; @sgid, @dgid the addresses as GIDs.
  * @smac: the sender's MAC.
+ * @pos: a cursor for reading @skb front to back (skbpos.h), or NULL: the
+ *	units of a GSO skb share one.
  */
 struct sroce_pkt {
 	struct sroce_dev *sdev;
@@ -62,6 +65,7 @@ struct sroce_pkt {
 	union ib_gid dgid;
 	u8 smac[ETH_ALEN];
 	u16 vlan_id;
+	struct sroce_skb_pos *pos;
 };
 
 static inline void *sroce_pkt_ext(const struct sroce_pkt *pkt, u8 off)

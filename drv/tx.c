@@ -414,6 +414,17 @@ static bool sroce_tx_gso_dev(const struct net_device *ndev, bool ipv6)
 	       (ndev->features & csum);
 }
 
+/*
+ * Whether frames on @path may go as GSO skbs at all (sroce_tx_gso_begin()
+ * decides per frame): a copying sender then builds its payload into page
+ * fragments only where they can be batched.
+ */
+bool sroce_tx_gso_path(struct sroce_dev *sdev, const struct sroce_path *path)
+{
+	return READ_ONCE(sroce_gso) && path->vlan_id == 0xffff &&
+	       sroce_tx_gso_dev(sdev->ndev, path->ipv6);
+}
+
 /**
  * sroce_tx_gso_begin() - let further units join a built zero-copy frame
  * @sdev: the sending device.

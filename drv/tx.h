@@ -120,6 +120,7 @@ int sroce_txb_add_page(struct sroce_txb *txb, struct page *page,
 		       unsigned int off, u32 n);
 int sroce_txb_add_frag(struct sroce_txb *txb, void *va, u32 n);
 void sroce_tx_seal(struct sroce_txb *txb);
+bool sroce_tx_gso_path(struct sroce_dev *sdev, const struct sroce_path *path);
 void sroce_tx_gso_begin(struct sroce_dev *sdev, struct sroce_txb *txb,
 			unsigned int max_pieces);
 int sroce_tx_append(struct sroce_txb *txb, u32 hdr_len, u32 paylen,

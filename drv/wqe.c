@@ -9,6 +9,7 @@
 #include "compat.h"
 #include "crc32.h"
 #include "qp.h"
+#include "skbpos.h"
 #include "srq.h"
 #include "verbs.h"
 #include "wire.h"
@@ -399,6 +400,7 @@ int sroce_mr_to_txb(struct sroce_mr *mr, u64 iova, struct sroce_txb *txb)
 
 struct sroce_skb_ctx {
 	const struct sk_buff *skb;
+	struct sroce_skb_pos *pos;
 	int off;
 };
 
@@ -407,28 +409,33 @@ static int sroce_piece_from_skb(void *ctx, void *va, u32 n)
 	struct sroce_skb_ctx *c = ctx;
 	int err;
 
-	err = skb_copy_bits(c->skb, c->off, va, n);
+	err = sroce_skb_copy(c->skb, c->pos, c->off, va, n);
 	c->off += n;
 	return err;
 }
 
-/* Writes @len payload bytes of @skb at @skb_off into an SGE list. */
+/*
+ * Writes @len payload bytes of @skb at @skb_off into an SGE list; @pos: a
+ * cursor into @skb (skbpos.h) or NULL.
+ */
 int sroce_sge_from_skb(struct sroce_dev *sdev, struct ib_pd *pd,
 		       const struct rxe_sge *sge, u32 num_sge, u32 offset,
-		       const struct sk_buff *skb, int skb_off, u32 len)
+		       const struct sk_buff *skb, struct sroce_skb_pos *pos,
+		       int skb_off, u32 len)
 {
-	struct sroce_skb_ctx c = { .skb = skb, .off = skb_off };
+	struct sroce_skb_ctx c = { .skb = skb, .pos = pos, .off = skb_off };
 
 	return sroce_sge_walk(sdev, pd, sge, num_sge, offset, len,
 			      IB_ACCESS_LOCAL_WRITE, sroce_piece_from_skb, NULL,
 			      &c);
 }
 
-/* Writes @len payload bytes of @skb at @skb_off into an MR. */
+/* Writes @len payload bytes of @skb at @skb_off into an MR; @pos above. */
 int sroce_mr_from_skb(struct sroce_mr *mr, u64 iova,
-		      const struct sk_buff *skb, int skb_off, u32 len)
+		      const struct sk_buff *skb, struct sroce_skb_pos *pos,
+		      int skb_off, u32 len)
 {
-	struct sroce_skb_ctx c = { .skb = skb, .off = skb_off };
+	struct sroce_skb_ctx c = { .skb = skb, .pos = pos, .off = skb_off };
 
 	return sroce_mr_iter(mr, iova, len, sroce_piece_from_skb, &c);
 }

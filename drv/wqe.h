@@ -27,6 +27,7 @@
 #include "tx.h"
 
 struct sroce_qp;
+struct sroce_skb_pos;
 
 /* SGEs a receive WQE may carry: the QP and SRQ limits (checked in wqe.c). */
 #define SROCE_MAX_SGE_RWQE	32
@@ -128,12 +129,14 @@ int sroce_sge_to_txb(struct sroce_dev *sdev, struct ib_pd *pd,
 		     struct sroce_txb *txb);
 int sroce_sge_from_skb(struct sroce_dev *sdev, struct ib_pd *pd,
 		       const struct rxe_sge *sge, u32 num_sge, u32 offset,
-		       const struct sk_buff *skb, int skb_off, u32 len);
+		       const struct sk_buff *skb, struct sroce_skb_pos *pos,
+		       int skb_off, u32 len);
 int sroce_sge_copy(struct sroce_dev *sdev, struct ib_pd *pd,
 		   const struct rxe_sge *sge, u32 num_sge, u32 offset,
 		   void *buf, u32 len, enum sroce_copy_dir dir);
 int sroce_mr_to_txb(struct sroce_mr *mr, u64 iova, struct sroce_txb *txb);
 int sroce_mr_from_skb(struct sroce_mr *mr, u64 iova,
-		      const struct sk_buff *skb, int skb_off, u32 len);
+		      const struct sk_buff *skb, struct sroce_skb_pos *pos,
+		      int skb_off, u32 len);
 
 #endif /* _SROCE_WQE_H */

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sroce: reading a received skb by offset, with a cursor (skbpos.h).
+ */
+#include <linux/highmem.h>
+
+#include "skbpos.h"
+
+/**
+ * sroce_skb_seek() - the fragment that holds byte @off of @skb
+ * @skb: a non-linear skb without a fragment list.
+ * @pos: the cursor; moved to that fragment.
+ * @off: an offset at or past the head (skb_headlen()).
+ *
+ * Returns the fragment, or NULL when @off is past the last one.
+ */
+const skb_frag_t *sroce_skb_seek(const struct sk_buff *skb,
+				 struct sroce_skb_pos *pos, unsigned int off)
+{
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	unsigned int size;
+
+	if (pos->headlen != skb_headlen(skb) ||
+	    pos->nr_frags != sh->nr_frags || !pos->headlen ||
+	    off < pos->start || pos->frag > sh->nr_frags) {
+		pos->headlen = skb_headlen(skb);
+		pos->nr_frags = sh->nr_frags;
+		pos->frag = 0;
+		pos->start = pos->headlen;
+	}
+	while (pos->frag < sh->nr_frags) {
+		size = skb_frag_size(&sh->frags[pos->frag]);
+		if (off < pos->start + size)
+			return &sh->frags[pos->frag];
+		pos->start += size;
+		pos->frag++;
+	}
+	return NULL;
+}
+
+/**
+ * sroce_skb_copy() - skb_copy_bits() that walks on from a cursor
+ * @skb: the skb.
+ * @pos: the cursor (skbpos.h); NULL: plain skb_copy_bits().
+ * @off: the first byte, from skb->data.
+ * @to: where the bytes go.
+ * @len: how many.
+ *
+ * Returns 0, or -EFAULT when the skb holds fewer bytes.
+ */
+int sroce_skb_copy(const struct sk_buff *skb, struct sroce_skb_pos *pos,
+		   unsigned int off, void *to, unsigned int len)
+{
+	const struct skb_shared_info *sh = skb_shinfo(skb);
+	unsigned int head = skb_headlen(skb), n, i, start;
+	const skb_frag_t *frag;
+
+	if (!pos || skb_has_frag_list(skb) || !head)
+		return skb_copy_bits(skb, off, to, len);
+	if (off > skb->len || len > skb->len - off)
+		return -EFAULT;
+	if (off < head) {
+		n = min(len, head - off);
+		memcpy(to, skb->data + off, n);
+		off += n;
+		to += n;
+		len -= n;
+		if (!len)
+			return 0;
+	}
+	frag = sroce_skb_seek(skb, pos, off);
+	if (!frag)
+		return -EFAULT;
+	i = pos->frag;
+	start = pos->start;
+	while (len) {
+		u32 p_off, p_len, copied;
+		struct page *p;
+		void *va;
+
+		if (i >= sh->nr_frags)
+			return -EFAULT;
+		frag = &sh->frags[i];
+		n = min(len, start + skb_frag_size(frag) - off);
+		skb_frag_foreach_page(frag, skb_frag_off(frag) + off - start,
+				      n, p, p_off, p_len, copied) {
+			va = kmap_local_page(p);
+			memcpy(to + copied, va + p_off, p_len);
+			kunmap_local(va);
+		}
+		to += n;
+		off += n;
+		len -= n;
+		start += skb_frag_size(frag);
+		i++;
+	}
+	return 0;
+}
