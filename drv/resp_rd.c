@@ -207,7 +207,8 @@ static int sroce_read_packet(struct sroce_qp *qp, struct sroce_res *res,
 			err = SROCE_RD_KEPT;
 		goto out_put;
 	}
-	frag = mr && sroce_tx_gso_path(sdev, &qp->path);
+	/* a lone response (READ RESPONSE ONLY) has nothing to join */
+	frag = mr && res->npkts > 1 && sroce_tx_gso_path(sdev, &qp->path);
 	err = sroce_read_build(qp, res, k, opcode, mr, paylen, frag, &txb);
 	if (frag && (err == -EOPNOTSUPP || err == -EMSGSIZE))
 		err = sroce_read_build(qp, res, k, opcode, mr, paylen, false,
