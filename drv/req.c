@@ -423,19 +423,34 @@ static void sroce_req_defer(struct sroce_req *req, unsigned long delay)
  * A QP's packets leave from one CPU while any of them is unacknowledged: a
  * veth queues each CPU's frames in that CPU's backlog, so frames of one QP
  * sent from two CPUs can arrive out of order, and the responder would NAK
- * them and have them all sent again. A run elsewhere (the completer, on
- * the CPU its ACK arrived on; the timer) hands the sending to the work on
- * @tx_cpu instead. With nothing in flight any CPU may send.
+ * them and have them all sent again. Returns @tx_cpu while packets are in
+ * flight and it is another online CPU than this one, else -1 (any CPU may
+ * send). Racy without req.lock: then a hint.
+ */
+static int sroce_req_other_cpu(const struct sroce_req *req)
+{
+	int cpu = READ_ONCE(req->tx_cpu);
+
+	if (READ_ONCE(req->una) == READ_ONCE(req->psn) ||
+	    cpu == smp_processor_id() || !cpu_online(cpu))
+		return -1;
+	return cpu;
+}
+
+/*
+ * A run elsewhere (the completer, on the CPU its ACK arrived on; the timer)
+ * hands the sending to the work on @tx_cpu instead of sending itself.
  */
 static bool sroce_req_away(struct sroce_req *req)
 {
+	int cpu;
+
 	lockdep_assert_held(&req->lock);
-	if (req->una == req->psn || req->tx_cpu == smp_processor_id() ||
-	    !cpu_online(req->tx_cpu))
+	cpu = sroce_req_other_cpu(req);
+	if (cpu < 0)
 		return false;
 	if (!req->dead)
-		queue_delayed_work_on(req->tx_cpu, system_highpri_wq,
-				      &req->work, 0);
+		queue_delayed_work_on(cpu, system_highpri_wq, &req->work, 0);
 	return true;
 }
 
@@ -450,13 +465,7 @@ static bool sroce_req_away(struct sroce_req *req)
  */
 int sroce_req_tx_cpu(struct sroce_qp *qp)
 {
-	struct sroce_req *req = &qp->req;
-	int cpu = READ_ONCE(req->tx_cpu);
-
-	if (READ_ONCE(req->una) == READ_ONCE(req->psn) ||
-	    cpu == smp_processor_id() || !cpu_online(cpu))
-		return -1;
-	return cpu;
+	return sroce_req_other_cpu(&qp->req);
 }
 
 /**
