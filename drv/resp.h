@@ -7,7 +7,9 @@
  * softirq (the UDP encap hook) and are handled there, in PSN order. A READ
  * is answered inline up to SROCE_RESP_BURST packets; what remains of it is
  * sent by the QP's responder work item, a burst per run, so a large read
- * neither holds the softirq nor overruns the receiver's backlog.
+ * neither holds the softirq nor overruns the receiver's backlog. A READ of
+ * SROCE_RESP_AWAY_BYTES or more is all sent by the work item, started on
+ * another CPU.
  *
  * Who calls what, from which context:
  *  - sroce_resp_init()/sroce_resp_fini(): create_qp / destroy_qp.
@@ -20,6 +22,7 @@
 #ifndef _SROCE_RESP_H
 #define _SROCE_RESP_H
 
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
@@ -32,6 +35,8 @@ struct sroce_pkt;
 struct sroce_kick;
 
 #define SROCE_RESP_BURST	64
+/* READs this large are answered from another CPU (resp_rd.c) */
+#define SROCE_RESP_AWAY_BYTES	SZ_16K
 #define SROCE_RESP_RES		128	/* = SROCE_MAX_QP_RD_ATOM */
 
 enum sroce_res_kind {

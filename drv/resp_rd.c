@@ -17,6 +17,7 @@
 #include "req.h"
 #include "resp.h"
 #include "rx.h"
+#include "rxq.h"
 #include "stats.h"
 #include "verbs.h"
 #include "wire.h"
@@ -405,14 +406,28 @@ void sroce_resp_answer(struct sroce_qp *qp, u8 syndrome, u32 psn)
  * A new record's responses are due: an idle responder sends a burst at
  * once; behind others they go in PSN order, from the work item, so a row
  * of large READs cannot flood the receiver's backlog from one softirq.
+ * A READ of SROCE_RESP_AWAY_BYTES or more is answered by the work item on
+ * another CPU: copying and CRCing it there leaves this one, where the
+ * requests come in (a veth delivers them on the requester's CPU), to the
+ * requester, which checks and places the responses.
  */
 static void sroce_res_queue(struct sroce_qp *qp, struct sroce_res *res)
 {
 	struct sroce_resp *resp = &qp->resp;
+	int cpu;
 
 	if (resp->rd_cur >= 0)
 		return;
 	resp->rd_cur = res - resp->res;
+	if (res->kind == SROCE_RES_READ && res->len >= SROCE_RESP_AWAY_BYTES) {
+		cpu = sroce_rxq_other_cpu();
+		if (cpu >= 0) {
+			if (!resp->dead)
+				queue_delayed_work_on(cpu, system_highpri_wq,
+						      &resp->work, 0);
+			return;
+		}
+	}
 	sroce_res_send(qp, SROCE_RESP_BURST);
 }
 

@@ -453,17 +453,26 @@ static void sroce_rx_units(struct sroce_pkt *pkt, struct sroce_qp *qp)
 }
 
 /*
- * Where a GSO skb, data at the UDP header, may start its QP's backlog
- * (rxq.h): another CPU when more of its message follows, so that a stream
- * keeps two CPUs busy; -1 (handled here unless the backlog is busy) when
- * its last unit ends a message, so that a lone message of a few units
- * does not wait for a work item on another CPU.
+ * Where a GSO skb, data at the UDP header, whose first unit is @opcode, may
+ * start @qp's backlog (rxq.h). Responses go to the CPU the requester sends
+ * from while it has packets in flight there (sroce_req_tx_cpu()). Else
+ * another CPU when more of its message follows, so that a stream keeps two
+ * CPUs busy; -1 (handled here unless the backlog is busy) when its last
+ * unit ends a message, so that a lone message of a few units does not wait
+ * for a work item on another CPU.
  */
-static int sroce_rx_gso_cpu(const struct sk_buff *skb, unsigned int gso)
+static int sroce_rx_gso_cpu(struct sroce_qp *qp, u8 opcode,
+			    const struct sk_buff *skb, unsigned int gso)
 {
 	unsigned int last;
-	u8 opcode, *op;
+	u8 *op;
+	int cpu;
 
+	if (sroce_op(opcode)->flags & SROCE_OPF_RESPONSE) {
+		cpu = sroce_req_tx_cpu(qp);
+		if (cpu >= 0)
+			return cpu;
+	}
 	if (skb->len <= sizeof(struct udphdr))
 		return -1;
 	/* the last unit's offset: below skb->len */
@@ -472,7 +481,7 @@ static int sroce_rx_gso_cpu(const struct sk_buff *skb, unsigned int gso)
 				sizeof(opcode), &opcode);
 	if (!op || (sroce_op(*op)->flags & SROCE_OPF_LAST))
 		return -1;
-	return sroce_rxq_next_cpu();
+	return sroce_rxq_other_cpu();
 }
 
 /*
@@ -494,6 +503,7 @@ static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 	struct sroce_qp *qp;
 	struct sk_buff *skb;
 	u32 qpn;
+	u8 op;
 
 	skb = *pskb;
 	gso = skb_shinfo(skb)->gso_size;
@@ -511,6 +521,7 @@ static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 	if (!bth || (bth->opcode & SROCE_OP_TRANSPORT_MASK) == SROCE_OP_UD)
 		return RX_HANDLER_PASS;
 	qpn = sroce_bth_qpn(bth);
+	op = bth->opcode;
 
 	pkt.skb = skb;
 	pkt.ipv6 = skb->protocol == htons(ETH_P_IPV6);
@@ -526,7 +537,7 @@ static rx_handler_result_t sroce_rx_gso(struct sroce_dev *sdev,
 	/* ours: from here on as if the UDP socket had handed it over */
 	__skb_pull(skb, l3);
 	sroce_stat_rcv(sdev->stats, skb);
-	if (!sroce_rxq_take(qp, ref, skb, sroce_rx_gso_cpu(skb, gso))) {
+	if (!sroce_rxq_take(qp, ref, skb, sroce_rx_gso_cpu(qp, op, skb, gso))) {
 		sroce_rx_units(&pkt, qp);
 		sroce_qp_put(ref);
 	}

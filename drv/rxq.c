@@ -29,11 +29,24 @@ MODULE_PARM_DESC(rx_defer,
 static struct workqueue_struct *sroce_rxq_wq;
 
 /* The online CPU after this one: where the work runs beside the sender. */
-int sroce_rxq_next_cpu(void)
+static int sroce_rxq_next_cpu(void)
 {
 	int cpu = cpumask_next(smp_processor_id(), cpu_online_mask);
 
 	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_online_mask);
+}
+
+/*
+ * Another online CPU to hand work to (the next one), or -1: only this
+ * one, or the rx_defer switch is off.
+ */
+int sroce_rxq_other_cpu(void)
+{
+	int cpu = sroce_rxq_next_cpu();
+
+	if (!READ_ONCE(sroce_rx_defer) || cpu == smp_processor_id())
+		return -1;
+	return cpu;
 }
 
 /**
