@@ -15,6 +15,7 @@
 #include "crc32.h"
 #include "debugfs.h"
 #include "device.h"
+#include "frag.h"
 #include "netdev.h"
 #include "netns.h"
 #include "rxq.h"
@@ -67,6 +68,7 @@ static void __exit sroce_exit(void)
 	rdma_link_unregister(&sroce_link_ops);
 	sroce_unregister_all();
 	sroce_netdev_exit();
+	sroce_frag_exit();
 	sroce_rxq_wq_exit();
 	sroce_netns_exit();
 	pr_info("sroce: unloaded\n");

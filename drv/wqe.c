@@ -8,6 +8,7 @@
 #include "ah.h"
 #include "compat.h"
 #include "crc32.h"
+#include "frag.h"
 #include "qp.h"
 #include "skbpos.h"
 #include "srq.h"
@@ -385,7 +386,7 @@ int sroce_mr_to_txb(struct sroce_mr *mr, u64 iova, struct sroce_txb *txb)
 	if (!txb->zcopy)
 		return sroce_mr_iter(mr, iova, txb->paylen,
 				     sroce_piece_to_txb, &c);
-	va = netdev_alloc_frag(txb->paylen);
+	va = sroce_frag_alloc(txb->paylen);
 	if (!va)
 		return -ENOMEM;
 	txb->payload = va;
