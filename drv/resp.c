@@ -634,6 +634,7 @@ void sroce_resp_init(struct sroce_qp *qp)
 	INIT_DELAYED_WORK(&resp->work, sroce_resp_work);
 	sroce_tx_wait_init(&resp->txw, &resp->work);
 	resp->rd_cur = -1;
+	resp->work_cpu = -1;
 	resp->mtu = 256;
 }
 

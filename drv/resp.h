@@ -18,6 +18,7 @@
  *    context but hard irq).
  *  - sroce_resp_reset(): modify_qp to RESET.
  *  - sroce_resp_modified(): modify_qp, after the attributes are set.
+ *  - sroce_resp_rx_cpu(): the rx handler (softirq), without resp.lock.
  */
 #ifndef _SROCE_RESP_H
 #define _SROCE_RESP_H
@@ -37,6 +38,8 @@ struct sroce_kick;
 #define SROCE_RESP_BURST	64
 /* READs this large are answered from another CPU (resp_rd.c) */
 #define SROCE_RESP_AWAY_BYTES	SZ_16K
+/* response bytes the work item builds per hold of resp.lock */
+#define SROCE_RESP_HOLD_BYTES	SZ_16K
 #define SROCE_RESP_RES		128	/* = SROCE_MAX_QP_RD_ATOM */
 
 enum sroce_res_kind {
@@ -90,6 +93,8 @@ struct sroce_res {
  * @ack_due: an ACK or NAK (@ack_syn for @ack_psn) waits for the responses
  *	before it: nothing may overtake an answer to an earlier PSN.
  * @work: sends queued responses, a burst per run.
+ * @work_cpu: the CPU @work was started on for a large READ, -1 if it was
+ *	not; read without the lock by the rx handler (a hint).
  * @last_wqe_event: LAST_WQE_REACHED was reported (QPs on an SRQ).
  * @scratch: room for a WQE popped from an SRQ.
  * @mtu: path MTU in bytes.
@@ -123,6 +128,7 @@ struct sroce_resp {
 	bool last_wqe_event;
 	struct sroce_rwqe wqe;
 	struct delayed_work work;
+	int work_cpu;
 	struct sroce_tx_wait txw;
 	u8 scratch[sizeof(struct rxe_recv_wqe) +
 		   SROCE_MAX_SGE_RWQE * sizeof(struct rxe_sge)];
@@ -144,6 +150,7 @@ void sroce_resp_flush(struct sroce_qp *qp);
 void sroce_resp_reset(struct sroce_qp *qp);
 void sroce_resp_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 			 int mask);
+int sroce_resp_rx_cpu(struct sroce_qp *qp);
 
 /* Between resp.c and resp_rd.c, under resp.lock. */
 void sroce_resp_ack(struct sroce_qp *qp, u8 syndrome, u32 psn);

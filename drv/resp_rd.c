@@ -19,6 +19,7 @@
 #include "rx.h"
 #include "rxq.h"
 #include "stats.h"
+#include "tx.h"
 #include "verbs.h"
 #include "wire.h"
 #include "wqe.h"
@@ -378,8 +379,13 @@ void sroce_resp_work(struct work_struct *work)
 					   struct sroce_qp, resp.work);
 
 	spin_lock_bh(&qp->resp.lock);
+	/*
+	 * SROCE_RESP_HOLD_BYTES of responses a run, then it queues itself
+	 * again: new requests wait for the lock while responses are built.
+	 */
 	if (!qp->resp.dead && sroce_qp_state(qp) != IB_QPS_ERR)
-		sroce_res_send(qp, SROCE_RESP_BURST);
+		sroce_res_send(qp, max_t(u32, SROCE_RESP_HOLD_BYTES /
+					 qp->resp.mtu, 1));
 	spin_unlock_bh(&qp->resp.lock);
 }
 
@@ -409,7 +415,9 @@ void sroce_resp_answer(struct sroce_qp *qp, u8 syndrome, u32 psn)
  * A READ of SROCE_RESP_AWAY_BYTES or more is answered by the work item on
  * another CPU: copying and CRCing it there leaves this one, where the
  * requests come in (a veth delivers them on the requester's CPU), to the
- * requester, which checks and places the responses.
+ * requester, which checks and places the responses. Only where responses
+ * leave as GSO skbs: single frames from another CPU, one skb each, would
+ * overrun the requester's backlog (rxq.h), which this CPU paces.
  */
 static void sroce_res_queue(struct sroce_qp *qp, struct sroce_res *res)
 {
@@ -419,16 +427,37 @@ static void sroce_res_queue(struct sroce_qp *qp, struct sroce_res *res)
 	if (resp->rd_cur >= 0)
 		return;
 	resp->rd_cur = res - resp->res;
-	if (res->kind == SROCE_RES_READ && res->len >= SROCE_RESP_AWAY_BYTES) {
+	cpu = -1;
+	if (res->kind == SROCE_RES_READ && res->len >= SROCE_RESP_AWAY_BYTES &&
+	    sroce_tx_gso_path(sroce_qp_dev(qp), &qp->path))
 		cpu = sroce_rxq_other_cpu();
-		if (cpu >= 0) {
-			if (!resp->dead)
-				queue_delayed_work_on(cpu, system_highpri_wq,
-						      &resp->work, 0);
-			return;
-		}
+	WRITE_ONCE(resp->work_cpu, cpu);
+	if (cpu < 0) {
+		sroce_res_send(qp, SROCE_RESP_BURST);
+		return;
 	}
-	sroce_res_send(qp, SROCE_RESP_BURST);
+	if (!resp->dead)
+		queue_delayed_work_on(cpu, system_highpri_wq, &resp->work, 0);
+}
+
+/**
+ * sroce_resp_rx_cpu() - where a request for @qp is best handled
+ * @qp: the QP, referenced; resp.lock not held (a racy read: a hint).
+ *
+ * Returns the CPU the work item answers a large READ on while responses
+ * are due and that is not this CPU, else -1. The rx handler queues
+ * requests there (rxq.h): they would wait for resp.lock here while the
+ * work item builds responses under it.
+ */
+int sroce_resp_rx_cpu(struct sroce_qp *qp)
+{
+	int cpu = READ_ONCE(qp->resp.work_cpu);
+
+	/* rd_cur changes under resp.lock; a stale value costs a detour */
+	if (cpu < 0 || data_race(qp->resp.rd_cur) < 0 ||
+	    cpu == smp_processor_id() || !cpu_online(cpu))
+		return -1;
+	return cpu;
 }
 
 /* A duplicate asks for @res again from its response @k on. */

@@ -455,7 +455,8 @@ static void sroce_rx_units(struct sroce_pkt *pkt, struct sroce_qp *qp)
 /*
  * Where a GSO skb, data at the UDP header, whose first unit is @opcode, may
  * start @qp's backlog (rxq.h). Responses go to the CPU the requester sends
- * from while it has packets in flight there (sroce_req_tx_cpu()). Else
+ * from while it has packets in flight there (sroce_req_tx_cpu()), requests
+ * to the CPU the responder answers a large READ on (sroce_resp_rx_cpu()). Else
  * another CPU when more of its message follows, so that a stream keeps two
  * CPUs busy; -1 (handled here unless the backlog is busy) when its last
  * unit ends a message, so that a lone message of a few units does not wait
@@ -468,11 +469,12 @@ static int sroce_rx_gso_cpu(struct sroce_qp *qp, u8 opcode,
 	u8 *op;
 	int cpu;
 
-	if (sroce_op(opcode)->flags & SROCE_OPF_RESPONSE) {
+	if (sroce_op(opcode)->flags & SROCE_OPF_RESPONSE)
 		cpu = sroce_req_tx_cpu(qp);
-		if (cpu >= 0)
-			return cpu;
-	}
+	else
+		cpu = sroce_resp_rx_cpu(qp);
+	if (cpu >= 0)
+		return cpu;
 	if (skb->len <= sizeof(struct udphdr))
 		return -1;
 	/* the last unit's offset: below skb->len */
@@ -617,9 +619,10 @@ static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
 	/* ours: from here on as if the UDP socket had handed it over */
 	__skb_pull(skb, l3);
 	sroce_stat_rcv(sdev->stats, skb);
-	cpu = -1;
 	if (sroce_op(bth->opcode)->flags & SROCE_OPF_RESPONSE)
 		cpu = sroce_req_tx_cpu(qp);
+	else
+		cpu = sroce_resp_rx_cpu(qp);
 	if (!sroce_rxq_take(qp, ref, skb, cpu)) {
 		sroce_rx_one(&pkt, qp);
 		sroce_qp_put(ref);
