@@ -12,6 +12,7 @@
 #include "memops.h"
 #include "qp.h"
 #include "req.h"
+#include "rxq.h"
 #include "srq.h"
 #include "stats.h"
 #include "wire.h"
@@ -429,12 +430,9 @@ static void sroce_req_defer(struct sroce_req *req, unsigned long delay)
  */
 static int sroce_req_other_cpu(const struct sroce_req *req)
 {
-	int cpu = READ_ONCE(req->tx_cpu);
-
-	if (READ_ONCE(req->una) == READ_ONCE(req->psn) ||
-	    cpu == smp_processor_id() || !cpu_online(cpu))
+	if (READ_ONCE(req->una) == READ_ONCE(req->psn))
 		return -1;
-	return cpu;
+	return sroce_rxq_away_cpu(READ_ONCE(req->tx_cpu));
 }
 
 /*

@@ -451,13 +451,10 @@ static void sroce_res_queue(struct sroce_qp *qp, struct sroce_res *res)
  */
 int sroce_resp_rx_cpu(struct sroce_qp *qp)
 {
-	int cpu = READ_ONCE(qp->resp.work_cpu);
-
 	/* rd_cur changes under resp.lock; a stale value costs a detour */
-	if (cpu < 0 || data_race(qp->resp.rd_cur) < 0 ||
-	    cpu == smp_processor_id() || !cpu_online(cpu))
+	if (data_race(qp->resp.rd_cur) < 0)
 		return -1;
-	return cpu;
+	return sroce_rxq_away_cpu(READ_ONCE(qp->resp.work_cpu));
 }
 
 /* A duplicate asks for @res again from its response @k on. */

@@ -453,10 +453,21 @@ static void sroce_rx_units(struct sroce_pkt *pkt, struct sroce_qp *qp)
 }
 
 /*
+ * The CPU whose backlog a packet @opcode for @qp goes to, or -1: responses
+ * to the CPU the requester sends from while it has packets in flight there
+ * (sroce_req_tx_cpu()), requests to the CPU the responder answers a large
+ * READ on (sroce_resp_rx_cpu()).
+ */
+static int sroce_rx_steer_cpu(struct sroce_qp *qp, u8 opcode)
+{
+	if (sroce_op(opcode)->flags & SROCE_OPF_RESPONSE)
+		return sroce_req_tx_cpu(qp);
+	return sroce_resp_rx_cpu(qp);
+}
+
+/*
  * Where a GSO skb, data at the UDP header, whose first unit is @opcode, may
- * start @qp's backlog (rxq.h). Responses go to the CPU the requester sends
- * from while it has packets in flight there (sroce_req_tx_cpu()), requests
- * to the CPU the responder answers a large READ on (sroce_resp_rx_cpu()). Else
+ * start @qp's backlog (rxq.h): where sroce_rx_steer_cpu() says. Else
  * another CPU when more of its message follows, so that a stream keeps two
  * CPUs busy; -1 (handled here unless the backlog is busy) when its last
  * unit ends a message, so that a lone message of a few units does not wait
@@ -466,13 +477,9 @@ static int sroce_rx_gso_cpu(struct sroce_qp *qp, u8 opcode,
 			    const struct sk_buff *skb, unsigned int gso)
 {
 	unsigned int last;
+	int cpu = sroce_rx_steer_cpu(qp, opcode);
 	u8 *op;
-	int cpu;
 
-	if (sroce_op(opcode)->flags & SROCE_OPF_RESPONSE)
-		cpu = sroce_req_tx_cpu(qp);
-	else
-		cpu = sroce_resp_rx_cpu(qp);
 	if (cpu >= 0)
 		return cpu;
 	if (skb->len <= sizeof(struct udphdr))
@@ -583,7 +590,6 @@ static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
 	struct sroce_qp *qp;
 	struct sk_buff *skb;
 	unsigned int l3;
-	int cpu;
 
 	l3 = sroce_rx_fast_l3(pskb);
 	skb = *pskb;
@@ -619,11 +625,7 @@ static rx_handler_result_t sroce_rx_frame(struct sroce_dev *sdev,
 	/* ours: from here on as if the UDP socket had handed it over */
 	__skb_pull(skb, l3);
 	sroce_stat_rcv(sdev->stats, skb);
-	if (sroce_op(bth->opcode)->flags & SROCE_OPF_RESPONSE)
-		cpu = sroce_req_tx_cpu(qp);
-	else
-		cpu = sroce_resp_rx_cpu(qp);
-	if (!sroce_rxq_take(qp, ref, skb, cpu)) {
+	if (!sroce_rxq_take(qp, ref, skb, sroce_rx_steer_cpu(qp, bth->opcode))) {
 		sroce_rx_one(&pkt, qp);
 		sroce_qp_put(ref);
 	}

@@ -49,6 +49,14 @@ int sroce_rxq_other_cpu(void)
 	return cpu;
 }
 
+/* @cpu if it is another online CPU than this one, else -1. */
+int sroce_rxq_away_cpu(int cpu)
+{
+	if (cpu < 0 || cpu == smp_processor_id() || !cpu_online(cpu))
+		return -1;
+	return cpu;
+}
+
 /**
  * sroce_rxq_take() - queue a received skb on its QP's backlog, or not
  * @qp: the QP the skb's (first) packet is for.

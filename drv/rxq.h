@@ -20,9 +20,9 @@
  *    QPN was unpublished and its last reference dropped.
  *  - sroce_rxq_take(): the rx handler, softirq, under RCU, holding the
  *    QP reference of its lookup.
- *  - sroce_rxq_other_cpu(): the rx handler and the responder (a large
- *    READ's responses are made on another CPU too, resp.h); any context
- *    with preemption disabled.
+ *  - sroce_rxq_other_cpu(), sroce_rxq_away_cpu(): the rx handler, the
+ *    requester and the responder (a large READ's responses are made on
+ *    another CPU too, resp.h); any context with preemption disabled.
  *  - the work: process context; each skb is handled with BHs disabled and
  *    under RCU, as the rx handler would.
  *
@@ -56,6 +56,7 @@ void sroce_rxq_wq_exit(void);
 void sroce_rxq_init(struct sroce_rxq *rxq);
 void sroce_rxq_fini(struct sroce_rxq *rxq);
 int sroce_rxq_other_cpu(void);
+int sroce_rxq_away_cpu(int cpu);
 bool sroce_rxq_take(struct sroce_qp *qp, struct sroce_ref *ref,
 		    struct sk_buff *skb, int cpu);
 
