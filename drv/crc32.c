@@ -51,17 +51,38 @@ static __always_inline u64 sroce_crc32_fold(u64 w, u64 v2, u64 v3, u64 v4,
 	return w;
 }
 
-#define SROCE_CRC32_WORD(j)	get_unaligned_le64(p + 8 * (j))
-
-u32 sroce_crc32(u32 crc, const void *buf, size_t len)
+/*
+ * Word @j of @src, in stream order; copied to @dst as it is read when
+ * @copy, so the copy is exactly what was CRCed even if @src changes under
+ * us (a user's buffer). @copy is a constant: a branch per word would end an
+ * emulator's translation block each time.
+ */
+static __always_inline u64 sroce_crc32_word(const bool copy, u8 *dst,
+					    const u8 *src, size_t j)
 {
-	const u8 *p = buf;
+	u64 w = get_unaligned_le64(src + 8 * j);
+
+	if (copy)
+		put_unaligned_le64(w, dst + 8 * j);
+	return w;
+}
+
+#define SROCE_CRC32_WORD(j)	sroce_crc32_word(copy, dst, src, j)
+
+/* sroce_crc32() and, with @copy, sroce_crc32_copy(): one pass over @src */
+static __always_inline u32 sroce_crc32_run(u32 crc, const bool copy, u8 *dst,
+					   const u8 *src, size_t len)
+{
 	u64 a, b = 0, c = 0, d = 0, e = 0, v;
 	__le64 tail[6];
 	size_t words, j, rest;
 
-	if (len < SROCE_CRC32_MIN)
-		return crc32_le(crc, buf, len);
+	if (len < SROCE_CRC32_MIN) {
+		if (!copy)
+			return crc32_le(crc, src, len);
+		memcpy(dst, src, len);
+		return crc32_le(crc, dst, len);
+	}
 
 	/* words whose every bit sits at degree >= n: at least 7 */
 	words = (len * 8 - SROCE_CRC32_N) / 64;
@@ -94,7 +115,9 @@ u32 sroce_crc32(u32 crc, const void *buf, size_t len)
 	 */
 	rest = len - 8 * words;
 	memset(tail, 0, sizeof(tail));
-	memcpy(tail, p + 8 * words, rest);
+	memcpy(tail, src + 8 * words, rest);
+	if (copy)
+		memcpy(dst + 8 * words, tail, rest);
 	tail[0] ^= cpu_to_le64(sroce_crc32_fold(0, b, c, d, e));
 	tail[1] ^= cpu_to_le64(sroce_crc32_fold(0, a, b, c, d));
 	tail[2] ^= cpu_to_le64(sroce_crc32_fold(0, 0, a, b, c));
@@ -103,15 +126,39 @@ u32 sroce_crc32(u32 crc, const void *buf, size_t len)
 	return crc32_le(0, (const u8 *)tail, rest);
 }
 
+u32 sroce_crc32(u32 crc, const void *buf, size_t len)
+{
+	return sroce_crc32_run(crc, false, NULL, buf, len);
+}
+
+u32 sroce_crc32_copy(u32 crc, void *dst, const void *src, size_t len)
+{
+	return sroce_crc32_run(crc, true, dst, src, len);
+}
+
+/* Both functions against crc32_le(), and the copy against its source. */
+static bool __init sroce_crc32_same(u32 seed, u8 *dst, const u8 *src,
+				    size_t len)
+{
+	u32 want = crc32_le(seed, src, len);
+
+	memset(dst, 0, len);
+	return sroce_crc32(seed, src, len) == want &&
+	       sroce_crc32_copy(seed, dst, src, len) == want &&
+	       !memcmp(dst, src, len);
+}
+
 /*
  * Compares with crc32_le() over every length up to 400 bytes (past the
  * smallest lengths that fold one, two ... words) at two alignments, and
- * over a frame-sized buffer, with a zero and a non-zero seed.
+ * over a frame-sized buffer, with a zero and a non-zero seed; the copies
+ * go to a third alignment.
  */
 int __init sroce_crc32_selftest(void)
 {
 	static const u32 seeds[] __initconst = { 0, 0x12345678 };
 	static u8 buf[4096 + 8] __initdata;
+	static u8 dst[4096 + 8] __initdata;
 	unsigned int i, len, off, s;
 	u32 x = 0x9e3779b9;
 
@@ -122,13 +169,13 @@ int __init sroce_crc32_selftest(void)
 	for (s = 0; s < ARRAY_SIZE(seeds); s++) {
 		for (off = 0; off < 8; off += 5) {
 			for (len = 0; len <= 400; len++) {
-				if (sroce_crc32(seeds[s], buf + off, len) !=
-				    crc32_le(seeds[s], buf + off, len))
+				if (!sroce_crc32_same(seeds[s], dst + 3,
+						      buf + off, len))
 					goto err_mismatch;
 			}
 			len = sizeof(buf) - 8;
-			if (sroce_crc32(seeds[s], buf + off, len) !=
-			    crc32_le(seeds[s], buf + off, len))
+			if (!sroce_crc32_same(seeds[s], dst + 3, buf + off,
+					      len))
 				goto err_mismatch;
 		}
 	}

@@ -12,7 +12,12 @@
  * where loads are dear (emulated CPUs) and wherever the tables fall out of
  * cache.
  *
- * Pure function, any context. sroce_crc32_selftest() runs at module load
+ * sroce_crc32_copy(crc, dst, src, len) copies @len bytes as it CRCs them,
+ * in the same pass: one load of each word of @src instead of two (memcpy()
+ * and then the CRC over the copy), and the CRC is of exactly what was
+ * stored, whatever a user does to @src meanwhile.
+ *
+ * Pure functions, any context. sroce_crc32_selftest() runs at module load
  * (init code and data: gone once the module is loaded).
  */
 #ifndef _SROCE_CRC32_H
@@ -22,6 +27,7 @@
 #include <linux/types.h>
 
 u32 sroce_crc32(u32 crc, const void *buf, size_t len);
+u32 sroce_crc32_copy(u32 crc, void *dst, const void *src, size_t len);
 int __init sroce_crc32_selftest(void);
 
 #endif /* _SROCE_CRC32_H */

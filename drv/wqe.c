@@ -332,8 +332,7 @@ static int sroce_piece_to_txb(void *ctx, void *va, u32 n)
 	struct sroce_txb_ctx *c = ctx;
 	void *dst = c->txb->payload + c->off;
 
-	memcpy(dst, va, n);
-	c->txb->crc = sroce_crc32(c->txb->crc, dst, n);
+	c->txb->crc = sroce_crc32_copy(c->txb->crc, dst, va, n);
 	c->off += n;
 	return 0;
 }

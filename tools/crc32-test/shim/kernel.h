@@ -3,6 +3,7 @@
 #ifndef SROCE_CRC32_TEST_KERNEL_H
 #define SROCE_CRC32_TEST_KERNEL_H
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,11 @@ typedef uint64_t u64;
 typedef uint64_t __le64;
 #ifndef __always_inline
 #define __always_inline __inline __attribute__((__always_inline__))
+
+static inline void put_unaligned_le64(u64 v, void *p)
+{
+	memcpy(p, &v, sizeof(v));
+}
 #endif
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -26,5 +32,10 @@ static inline u64 get_unaligned_le64(const void *p)
 
 	memcpy(&v, p, sizeof(v));
 	return v;
+}
+
+static inline void put_unaligned_le64(u64 v, void *p)
+{
+	memcpy(p, &v, sizeof(v));
 }
 #endif
