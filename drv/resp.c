@@ -222,6 +222,7 @@ static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
 	struct sroce_mr *mr;
 	struct ib_wc wc = {};
 	int err;
+	u32 crc;
 
 	if (flags & SROCE_OPF_FIRST) {
 		const struct sroce_reth *reth =
@@ -264,13 +265,18 @@ static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
 				    &ref);
 		if (IS_ERR(mr))
 			return SROCE_RESP_ACCESS;
+		crc = pkt->icrc;
 		err = sroce_mr_from_skb(mr, resp->wva + resp->msg_off,
 					pkt->skb, pkt->pos, pkt->pay_off,
-					pkt->paylen);
+					pkt->paylen, pkt->icrc_due ? &crc : NULL);
 		sroce_mr_put(ref);
 		if (err)
 			return SROCE_RESP_ACCESS;
+		if (pkt->icrc_due && !sroce_pkt_icrc_end(pkt, crc))
+			return SROCE_RESP_DROP;
 	}
+	if (!sroce_pkt_icrc_settle(pkt))
+		return SROCE_RESP_DROP;
 	resp->msg_off += pkt->paylen;
 	if (!(flags & SROCE_OPF_LAST)) {
 		resp->in_msg = true;
@@ -304,7 +310,8 @@ static bool sroce_resp_in_order(struct sroce_resp *resp, u32 flags)
 }
 
 /* Payload sizes: every packet but the last of a message is one full MTU. */
-static bool sroce_resp_len_ok(struct sroce_resp *resp, struct sroce_pkt *pkt)
+static bool sroce_resp_len_ok(const struct sroce_resp *resp,
+			      const struct sroce_pkt *pkt)
 {
 	u32 flags = pkt->op->flags;
 
@@ -330,6 +337,24 @@ static bool sroce_resp_allowed(const struct sroce_resp *resp, u32 flags)
 		return resp->max_rd &&
 		       (resp->access & IB_ACCESS_REMOTE_ATOMIC);
 	return true;
+}
+
+/*
+ * @pkt, at the expected PSN, continues the WRITE under way within its
+ * length: its payload may be copied before its ICRC is known (rx.h), as
+ * it goes where the message's own bytes go.
+ */
+static bool sroce_resp_write_goes_on(struct sroce_resp *resp,
+				     const struct sroce_pkt *pkt)
+{
+	u32 flags = pkt->op->flags;
+
+	return (flags & SROCE_OPF_WRITE) && sroce_resp_in_order(resp, flags) &&
+	       sroce_resp_len_ok(resp, pkt) &&
+	       sroce_resp_allowed(resp, flags) &&
+	       pkt->paylen <= resp->wlen - resp->msg_off &&
+	       (!(flags & SROCE_OPF_LAST) ||
+		resp->msg_off + pkt->paylen == resp->wlen);
 }
 
 /* --- RC ---------------------------------------------------------------- */
@@ -365,6 +390,10 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	int diff;
 
 	diff = sroce_psn_cmp(pkt->psn, resp->epsn);
+	/* only a WRITE going on may be copied before its ICRC is checked */
+	if (pkt->icrc_due && (diff || !sroce_resp_write_goes_on(resp, pkt)) &&
+	    !sroce_pkt_icrc_settle(pkt))
+		return;
 	if (diff > 0) {
 		sroce_stat_inc(sdev->stats, OUT_OF_SEQ_REQ);
 		if (!resp->nak_sent) {
@@ -378,8 +407,6 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 		sroce_resp_dup(qp, pkt);
 		return;
 	}
-	resp->nak_sent = false;
-
 	if (!sroce_resp_in_order(resp, flags) || !sroce_resp_len_ok(resp, pkt)) {
 		v = SROCE_RESP_INVALID;
 	} else if (!sroce_resp_allowed(resp, flags)) {
@@ -398,6 +425,10 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	} else {
 		v = sroce_resp_atomic(qp, pkt);
 	}
+	/* a bad packet is neither answered nor breaks the QP */
+	if (!sroce_pkt_icrc_settle(pkt) || v == SROCE_RESP_DROP)
+		return;
+	resp->nak_sent = false;
 
 	switch (v) {
 	case SROCE_RESP_OK:
@@ -424,6 +455,8 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	case SROCE_RESP_OP_ERR:
 		sroce_resp_nak(qp, SROCE_NAK_REMOTE_OP, pkt->psn);
 		break;
+	case SROCE_RESP_DROP:
+		return;
 	}
 	/* class C errors: this QP cannot go on either */
 	resp->in_msg = false;
@@ -551,9 +584,14 @@ void sroce_resp_rx(struct sroce_qp *qp, struct sroce_pkt *pkt)
 	spin_lock_bh(&resp->lock);
 	state = sroce_qp_state(qp);
 	if (resp->dead || state < IB_QPS_RTR || state > IB_QPS_SQE) {
-		sroce_stat_inc(sroce_qp_dev(qp)->stats, RX_DROP_QP_STATE);
+		if (sroce_pkt_icrc_settle(pkt))
+			sroce_stat_inc(sroce_qp_dev(qp)->stats,
+				       RX_DROP_QP_STATE);
 		goto out_unlock;
 	}
+	/* only sroce_resp_rc() copies before the ICRC (rx.h) */
+	if (qp->ibqp.qp_type != IB_QPT_RC && !sroce_pkt_icrc_settle(pkt))
+		goto out_unlock;
 	switch (qp->ibqp.qp_type) {
 	case IB_QPT_RC:
 		sroce_resp_rc(qp, pkt, &kick);

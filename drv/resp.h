@@ -141,6 +141,7 @@ enum sroce_resp_verdict {
 	SROCE_RESP_INVALID,
 	SROCE_RESP_ACCESS,
 	SROCE_RESP_OP_ERR,
+	SROCE_RESP_DROP,	/* its ICRC was bad: no effect, no answer */
 };
 
 void sroce_resp_init(struct sroce_qp *qp);

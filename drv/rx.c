@@ -119,6 +119,61 @@ static void sroce_rx_fill(struct sroce_pkt *pkt,
 	pkt->ackreq = sroce_bth_ackreq(bth);
 	pkt->se = sroce_bth_se(bth);
 	pkt->pay_off = pay_off;
+	pkt->dropped = false;
+}
+
+/*
+ * The ICRC of a filled @pkt that ends at @end; @crc is over its headers.
+ * An RC WRITE Middle or Last is let through with its payload and pad still
+ * due (rx.h: @icrc_due): where it continues the WRITE under way, the
+ * responder CRCs the payload as it copies it.
+ */
+static bool sroce_rx_icrc(struct sroce_pkt *pkt, unsigned int end, u32 crc)
+{
+	pkt->icrc = crc;
+	pkt->icrc_due = pkt->opcode == SROCE_OP_WRITE_MIDDLE ||
+			pkt->opcode == SROCE_OP_WRITE_LAST;
+	return pkt->icrc_due || sroce_rx_icrc_ok(pkt, pkt->pay_off, end, crc);
+}
+
+static bool sroce_pkt_icrc_from(struct sroce_pkt *pkt, unsigned int off,
+				u32 crc)
+{
+	unsigned int end = pkt->pay_off + pkt->paylen +
+			   sroce_bth_pad(pkt->hdr) + SROCE_ICRC_SIZE;
+
+	pkt->icrc_due = false;
+	if (sroce_rx_icrc_ok(pkt, off, end, crc))
+		return true;
+	pkt->dropped = true;
+	sroce_stat_inc(pkt->sdev->stats, RX_DROP_BAD_ICRC);
+	return false;
+}
+
+/**
+ * sroce_pkt_icrc_settle() - check the ICRC of @pkt if it is still due
+ * @pkt: a packet from the checks (rx.h: @icrc_due).
+ *
+ * Returns true when the ICRC is good or was checked already; false when it
+ * is bad: the drop is counted, and the packet must have no effect.
+ */
+bool sroce_pkt_icrc_settle(struct sroce_pkt *pkt)
+{
+	if (!pkt->icrc_due)
+		return true;
+	return sroce_pkt_icrc_from(pkt, pkt->pay_off, pkt->icrc);
+}
+
+/**
+ * sroce_pkt_icrc_end() - finish a due ICRC whose payload is folded in
+ * @pkt: a packet with its ICRC due.
+ * @crc: @pkt->icrc with the whole payload folded in, as it was copied.
+ *
+ * Adds the pad and compares. Returns as sroce_pkt_icrc_settle().
+ */
+bool sroce_pkt_icrc_end(struct sroce_pkt *pkt, u32 crc)
+{
+	return sroce_pkt_icrc_from(pkt, pkt->pay_off + pkt->paylen, crc);
 }
 
 static int sroce_rx_check(struct sroce_pkt *pkt)
@@ -147,9 +202,9 @@ static int sroce_rx_check(struct sroce_pkt *pkt)
 
 	crc = sroce_icrc_headers(skb_network_header(skb), pkt->ipv6,
 				 skb->data, bth, info->hdr_len);
-	if (!sroce_rx_icrc_ok(pkt, hdr_off + info->hdr_len, skb->len, crc))
-		return SROCE_CNT_RX_DROP_BAD_ICRC;
 	sroce_rx_fill(pkt, info, bth, hdr_off + info->hdr_len);
+	if (!sroce_rx_icrc(pkt, skb->len, crc))
+		return SROCE_CNT_RX_DROP_BAD_ICRC;
 	return 0;
 }
 
@@ -194,9 +249,9 @@ static int sroce_rx_check_unit(struct sroce_pkt *pkt, unsigned int k,
 
 	crc = sroce_icrc_unit_headers(skb_network_header(skb), pkt->ipv6,
 				      udp_hdr(skb), k, len, bth, info->hdr_len);
-	if (!sroce_rx_icrc_ok(pkt, off + info->hdr_len, off + len, crc))
-		return SROCE_CNT_RX_DROP_BAD_ICRC;
 	sroce_rx_fill(pkt, info, bth, off + info->hdr_len);
+	if (!sroce_rx_icrc(pkt, off + len, crc))
+		return SROCE_CNT_RX_DROP_BAD_ICRC;
 	return 0;
 }
 
@@ -220,17 +275,28 @@ static void sroce_rx_addrs(struct sroce_pkt *pkt)
  * A checked packet for @qp (referenced by the caller): counted and handed
  * to the responder or the completer. Consumes the skb.
  */
-static void sroce_rx_deliver(struct sroce_pkt *pkt, struct sroce_qp *qp)
+static void sroce_rx_count(struct sroce_pkt *pkt, struct sroce_qp *qp)
 {
 	struct sroce_dev *sdev = pkt->sdev;
 
 	sroce_stat_inc(sdev->stats, RCVD_PKTS);
 	sroce_stat_add(sdev->stats, RCVD_BYTES, pkt->paylen);
 	sroce_stat_qp(&qp->stats, true, pkt->paylen);
+}
+
+static void sroce_rx_deliver(struct sroce_pkt *pkt, struct sroce_qp *qp)
+{
+	/* one whose ICRC is due counts once it turned out good */
+	bool later = pkt->icrc_due;
+
+	if (!later)
+		sroce_rx_count(pkt, qp);
 	if (pkt->op->flags & SROCE_OPF_RESPONSE)
 		sroce_comp_rx(qp, pkt);
 	else
 		sroce_resp_rx(qp, pkt);
+	if (later && !pkt->dropped)
+		sroce_rx_count(pkt, qp);
 	consume_skb(pkt->skb);
 }
 

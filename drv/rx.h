@@ -4,10 +4,12 @@
  *
  * sroce_rx() runs in softirq, under RCU, for every datagram to UDP port
  * 4791. It finds the sroce device of the receiving netdev, checks the
- * headers and the ICRC (dropping and counting by reason what fails), finds
- * the QP by number through the RCU table (a reference held until the
- * packet is done) and hands the packet to the responder (requests) or the
- * completer (responses). The skb is never linearized: headers are pulled,
+ * headers and the ICRC (dropping and counting by reason what fails; an RC
+ * WRITE Middle or Last leaves its payload's part to the responder, which
+ * CRCs it as it copies it: @icrc_due below), finds the QP by number
+ * through the RCU table (a reference held until the packet is done) and
+ * hands the packet to the responder (requests) or the completer
+ * (responses). The skb is never linearized: headers are pulled,
  * the payload is copied out with skb_copy_bits() into its destination.
  * A shared skb (a tap holds it too) is unshared with skb_share_check()
  * before anything pulls or trims it. A GSO/GRO super-frame is never read as
@@ -47,6 +49,15 @@ struct sroce_skb_pos;
  * @smac: the sender's MAC.
  * @pos: a cursor for reading @skb front to back (skbpos.h), or NULL: the
  *	units of a GSO skb share one.
+ * @icrc_due: the ICRC is checked over the headers only; @icrc is the CRC
+ *	so far. Set for an RC WRITE Middle or Last alone: one that continues
+ *	the WRITE under way, at the expected PSN and within its length, is
+ *	copied to where that message's bytes go with the payload CRCed in
+ *	the same pass, then sroce_pkt_icrc_end(); whatever else the
+ *	responder does with it waits for sroce_pkt_icrc_settle(). A bad one
+ *	then has no effect but to have written bytes of the message under
+ *	way, which its good retransmission writes again.
+ * @dropped: its ICRC turned out bad (counted there).
  */
 struct sroce_pkt {
 	struct sroce_dev *sdev;
@@ -66,6 +77,9 @@ struct sroce_pkt {
 	u8 smac[ETH_ALEN];
 	u16 vlan_id;
 	struct sroce_skb_pos *pos;
+	u32 icrc;
+	bool icrc_due;
+	bool dropped;
 };
 
 static inline void *sroce_pkt_ext(const struct sroce_pkt *pkt, u8 off)
@@ -83,5 +97,7 @@ static inline __be32 sroce_pkt_imm(const struct sroce_pkt *pkt)
 int sroce_rx(struct sk_buff *skb);
 rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb);
 void sroce_rx_queued(struct sroce_qp *qp, struct sk_buff *skb);
+bool sroce_pkt_icrc_settle(struct sroce_pkt *pkt);
+bool sroce_pkt_icrc_end(struct sroce_pkt *pkt, u32 crc);
 
 #endif /* _SROCE_RX_H */

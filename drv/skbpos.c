@@ -4,6 +4,8 @@
  */
 #include <linux/highmem.h>
 
+#include "crc32.h"
+#include "icrc.h"
 #include "skbpos.h"
 
 /**
@@ -38,30 +40,46 @@ const skb_frag_t *sroce_skb_seek(const struct sk_buff *skb,
 	return NULL;
 }
 
+/* @n bytes to @to, and into *@crc as they are copied when @crc is set */
+static void sroce_skb_piece(void *to, const void *from, unsigned int n,
+			    u32 *crc)
+{
+	if (crc)
+		*crc = sroce_crc32_copy(*crc, to, from, n);
+	else
+		memcpy(to, from, n);
+}
+
 /**
- * sroce_skb_copy() - skb_copy_bits() that walks on from a cursor
+ * sroce_skb_copy_crc() - skb_copy_bits() that walks on from a cursor
  * @skb: the skb.
  * @pos: the cursor (skbpos.h); NULL: plain skb_copy_bits().
  * @off: the first byte, from skb->data.
  * @to: where the bytes go.
  * @len: how many.
+ * @crc: NULL, or a CRC the bytes are folded into, in the same pass as
+ *	the copy (sroce_crc32_copy()): of the skb's bytes, as they were read.
  *
- * Returns 0, or -EFAULT when the skb holds fewer bytes.
+ * Returns 0, or -EFAULT when the skb holds fewer bytes (*@crc is then of
+ * no use).
  */
-int sroce_skb_copy(const struct sk_buff *skb, struct sroce_skb_pos *pos,
-		   unsigned int off, void *to, unsigned int len)
+int sroce_skb_copy_crc(const struct sk_buff *skb, struct sroce_skb_pos *pos,
+		       unsigned int off, void *to, unsigned int len, u32 *crc)
 {
 	const struct skb_shared_info *sh = skb_shinfo(skb);
 	unsigned int head = skb_headlen(skb), n, i, start;
 	const skb_frag_t *frag;
 
-	if (!pos || skb_has_frag_list(skb) || !head)
+	if (!pos || skb_has_frag_list(skb) || !head) {
+		if (crc)
+			*crc = sroce_icrc_skb(skb, NULL, off, len, *crc);
 		return skb_copy_bits(skb, off, to, len);
+	}
 	if (off > skb->len || len > skb->len - off)
 		return -EFAULT;
 	if (off < head) {
 		n = min(len, head - off);
-		memcpy(to, skb->data + off, n);
+		sroce_skb_piece(to, skb->data + off, n, crc);
 		off += n;
 		to += n;
 		len -= n;
@@ -85,7 +103,7 @@ int sroce_skb_copy(const struct sk_buff *skb, struct sroce_skb_pos *pos,
 		skb_frag_foreach_page(frag, skb_frag_off(frag) + off - start,
 				      n, p, p_off, p_len, copied) {
 			va = kmap_local_page(p);
-			memcpy(to + copied, va + p_off, p_len);
+			sroce_skb_piece(to + copied, va + p_off, p_len, crc);
 			kunmap_local(va);
 		}
 		to += n;
@@ -95,4 +113,11 @@ int sroce_skb_copy(const struct sk_buff *skb, struct sroce_skb_pos *pos,
 		i++;
 	}
 	return 0;
+}
+
+/* sroce_skb_copy_crc() without a CRC */
+int sroce_skb_copy(const struct sk_buff *skb, struct sroce_skb_pos *pos,
+		   unsigned int off, void *to, unsigned int len)
+{
+	return sroce_skb_copy_crc(skb, pos, off, to, len, NULL);
 }

@@ -35,6 +35,8 @@ struct sroce_skb_pos {
 
 int sroce_skb_copy(const struct sk_buff *skb, struct sroce_skb_pos *pos,
 		   unsigned int off, void *to, unsigned int len);
+int sroce_skb_copy_crc(const struct sk_buff *skb, struct sroce_skb_pos *pos,
+		       unsigned int off, void *to, unsigned int len, u32 *crc);
 const skb_frag_t *sroce_skb_seek(const struct sk_buff *skb,
 				 struct sroce_skb_pos *pos, unsigned int off);
 

@@ -402,6 +402,7 @@ struct sroce_skb_ctx {
 	const struct sk_buff *skb;
 	struct sroce_skb_pos *pos;
 	int off;
+	u32 *crc;
 };
 
 static int sroce_piece_from_skb(void *ctx, void *va, u32 n)
@@ -409,7 +410,7 @@ static int sroce_piece_from_skb(void *ctx, void *va, u32 n)
 	struct sroce_skb_ctx *c = ctx;
 	int err;
 
-	err = sroce_skb_copy(c->skb, c->pos, c->off, va, n);
+	err = sroce_skb_copy_crc(c->skb, c->pos, c->off, va, n, c->crc);
 	c->off += n;
 	return err;
 }
@@ -430,12 +431,17 @@ int sroce_sge_from_skb(struct sroce_dev *sdev, struct ib_pd *pd,
 			      &c);
 }
 
-/* Writes @len payload bytes of @skb at @skb_off into an MR; @pos above. */
+/*
+ * Writes @len payload bytes of @skb at @skb_off into an MR; @pos above.
+ * @crc: NULL, or a CRC the bytes are folded into as they are copied.
+ */
 int sroce_mr_from_skb(struct sroce_mr *mr, u64 iova,
 		      const struct sk_buff *skb, struct sroce_skb_pos *pos,
-		      int skb_off, u32 len)
+		      int skb_off, u32 len, u32 *crc)
 {
-	struct sroce_skb_ctx c = { .skb = skb, .pos = pos, .off = skb_off };
+	struct sroce_skb_ctx c = {
+		.skb = skb, .pos = pos, .off = skb_off, .crc = crc,
+	};
 
 	return sroce_mr_iter(mr, iova, len, sroce_piece_from_skb, &c);
 }

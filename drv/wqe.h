@@ -137,6 +137,6 @@ int sroce_sge_copy(struct sroce_dev *sdev, struct ib_pd *pd,
 int sroce_mr_to_txb(struct sroce_mr *mr, u64 iova, struct sroce_txb *txb);
 int sroce_mr_from_skb(struct sroce_mr *mr, u64 iova,
 		      const struct sk_buff *skb, struct sroce_skb_pos *pos,
-		      int skb_off, u32 len);
+		      int skb_off, u32 len, u32 *crc);
 
 #endif /* _SROCE_WQE_H */

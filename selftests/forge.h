@@ -45,6 +45,9 @@
 /* Opcodes (IBTA vol. 1, table 38) the test builds by name. */
 enum {
 	OP_SEND_ONLY	= 0x04,
+	OP_WRITE_FIRST	= 0x06,
+	OP_WRITE_MIDDLE	= 0x07,
+	OP_WRITE_LAST	= 0x08,
 	OP_WRITE_ONLY	= 0x0a,
 	OP_READ_REQ	= 0x0c,
 	OP_RR_FIRST	= 0x0d,

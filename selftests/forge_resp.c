@@ -169,6 +169,88 @@ static void c_bad_icrc(void)
 	resp_end();
 }
 
+/* WRITE FIRST at @psn: @paylen bytes of pay_a to mva(0), @dlen in all. */
+static void write_first(uint32_t psn, uint32_t paylen, uint32_t dlen)
+{
+	struct fpkt f = write_only(psn, mva(0), pay_a, paylen);
+
+	f.op = OP_WRITE_FIRST;
+	f.dlen = dlen;
+	f.ackreq = false;
+	inject(&f);
+}
+
+/* A WRITE Middle or Last, sent with its ICRC xored with @bad. */
+static void write_more(uint8_t op, uint32_t psn, const void *pay,
+		       uint32_t paylen, uint32_t bad)
+{
+	uint8_t tp[MAX_FRAME];
+	struct fpkt f = req(op, psn);
+
+	f.pay = pay;
+	f.paylen = paylen;
+	f.ackreq = op == OP_WRITE_LAST;
+	peer_send_tp(tp, tp_build(tp, &f), true, bad);
+}
+
+/*
+ * The responder copies a WRITE's Middle and Last before their ICRC is
+ * checked (rx.h): each sent first with a bad ICRC must still be dropped
+ * and counted, unanswered (the bad Last asks for an ACK), and the good
+ * ones complete the WRITE.
+ */
+static void c_bad_icrc_more(void)
+{
+	uint32_t e;
+
+	if (!resp_begin(NULL))
+		return;
+	e = RV.rq_psn;
+	write_first(e, MTU_BYTES, 2 * MTU_BYTES + 512);
+	write_more(OP_WRITE_MIDDLE, PSN(e + 1), pay_a + MTU_BYTES, MTU_BYTES,
+		   0x100);
+	write_more(OP_WRITE_MIDDLE, PSN(e + 1), pay_a + MTU_BYTES, MTU_BYTES,
+		   0);
+	write_more(OP_WRITE_LAST, PSN(e + 2), pay_b, 512, 0x80000000);
+	want_quiet(RV.peer_qpn, QUIET_MS);
+	write_more(OP_WRITE_LAST, PSN(e + 2), pay_b, 512, 0);
+	if (want_ack(&RV, SYN_ACK, PSN(e + 2))) {
+		grant(0, pay_a, 2 * MTU_BYTES);
+		grant(2 * MTU_BYTES, pay_b, 512);
+	}
+	want_mem();
+	want_state(&RV, IBV_QPS_RTS);
+	want_counters(&RB, CBIT(C_BAD_ICRC));
+	resp_end();
+}
+
+/*
+ * WRITE Middles with bad ICRCs that a good one would be answered for: too
+ * short (NAK invalid request, QP error), ahead of the expected PSN (NAK PSN
+ * sequence), behind it (ACK again). Not one of them may be answered.
+ */
+static void c_bad_icrc_more_rules(void)
+{
+	uint32_t e;
+
+	if (!resp_begin(NULL))
+		return;
+	e = RV.rq_psn;
+	write_first(e, MTU_BYTES, 2 * MTU_BYTES);
+	write_more(OP_WRITE_MIDDLE, PSN(e + 1), pay_b, 512, 0x1);
+	write_more(OP_WRITE_MIDDLE, PSN(e + 5), pay_b, MTU_BYTES, 0x1);
+	write_more(OP_WRITE_MIDDLE, e, pay_b, MTU_BYTES, 0x1);
+	want_quiet(RV.peer_qpn, QUIET_MS);
+	want_state(&RV, IBV_QPS_RTS);
+	write_more(OP_WRITE_LAST, PSN(e + 1), pay_a + MTU_BYTES, MTU_BYTES, 0);
+	if (want_ack(&RV, SYN_ACK, PSN(e + 1)))
+		grant(0, pay_a, 2 * MTU_BYTES);
+	want_mem();
+	want_state(&RV, IBV_QPS_RTS);
+	want_counters(&RB, CBIT(C_BAD_ICRC));
+	resp_end();
+}
+
 /* --- requests answered with a NAK that ends the QP ---------------------- */
 
 void nak_case(struct fpkt *f, uint8_t syn, unsigned int cnt)
@@ -511,6 +593,8 @@ static const struct {
 } cases[] = {
 	{ "resp: positive control: WRITE ONLY lands, ACKed", c_write_ok },
 	{ "resp: bad ICRC dropped (rx_drop_bad_icrc), the good one lands", c_bad_icrc },
+	{ "resp: bad-ICRC WRITE Middle and Last dropped, the WRITE completes", c_bad_icrc_more },
+	{ "resp: bad-ICRC WRITE Middles that break rules get no answer", c_bad_icrc_more_rules },
 	{ "item 9: 4 WRITEs in one GSO super-frame: each executed, one ACK", c_gso_writes },
 	{ "resp: wrong rkey: NAK remote access, QP ERR", c_wrong_rkey },
 	{ "resp: MR of another PD: NAK remote access, QP ERR", c_other_pd },
