@@ -15,13 +15,25 @@
 #include "icrc.h"
 #include "wire.h"
 
-/* crc32_le(~0, eight bytes of 0xff): the masked LRH every ICRC starts with. */
-static u32 sroce_icrc_seed(void)
-{
-	static const u8 lrh[8] = { 0xff, 0xff, 0xff, 0xff,
-				   0xff, 0xff, 0xff, 0xff };
+/*
+ * crc32_le(~0, eight bytes of 0xff): the masked LRH every ICRC starts with
+ * (sroce_icrc_selftest() checks it).
+ */
+#define SROCE_ICRC_SEED		0xdebb20e3U
 
-	return crc32_le(~0U, lrh, sizeof(lrh));
+/*
+ * The UDP and BTH masks, and for unit @k >= 0 of a GSO skb its UDP length
+ * (@ulen payload bytes); returns that length for the IP header.
+ */
+static __always_inline __be16 sroce_icrc_mask_l4(struct udphdr *uh,
+						 struct sroce_bth *bth, int k,
+						 unsigned int ulen)
+{
+	if (k >= 0)
+		uh->len = htons(sizeof(*uh) + ulen);
+	uh->check = CSUM_MANGLED_0;
+	bth->qpn |= cpu_to_be32(SROCE_BTH_RESV8A_MASK);
+	return uh->len;
 }
 
 /*
@@ -30,52 +42,72 @@ static u32 sroce_icrc_seed(void)
  * a UDP GSO skb whose first datagram's headers @l3 and @udp are, the IP
  * and UDP headers are those segmentation gives it: a UDP payload of @ulen
  * bytes and, on IPv4, the ID @k past the first one's (inet_gso_segment()
- * counts them up).
+ * counts them up). Each copy is a whole struct, written over in full:
+ * a kernel that zeroes stack variables (INIT_STACK_ALL_ZERO) need not.
  */
 static u32 sroce_icrc_hdrs(const void *l3, bool ipv6, const void *udp,
 			   int k, unsigned int ulen, const void *transport,
 			   unsigned int tlen)
 {
-	u8 buf[sizeof(struct ipv6hdr) + sizeof(struct udphdr) +
-	       sizeof(struct sroce_bth)];
-	unsigned int l3len = ipv6 ? sizeof(struct ipv6hdr) :
-				    sizeof(struct iphdr);
-	struct udphdr *uh = (struct udphdr *)(buf + l3len);
-	struct sroce_bth *bth = (struct sroce_bth *)(uh + 1);
+	__be16 len;
 	u32 crc;
 
-	memcpy(buf, l3, l3len);
-	memcpy(uh, udp, sizeof(*uh));
-	memcpy(bth, transport, sizeof(*bth));
-	if (k >= 0)
-		uh->len = htons(sizeof(*uh) + ulen);
 	if (ipv6) {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)buf;
+		struct {
+			struct ipv6hdr ip6;
+			struct udphdr uh;
+			struct sroce_bth bth;
+		} __packed h;
 
-		/* traffic class and flow label: the low nibble of byte 0 on */
-		ip6->priority = 0xf;
-		memset(ip6->flow_lbl, 0xff, sizeof(ip6->flow_lbl));
-		ip6->hop_limit = 0xff;
+		memcpy(&h.ip6, l3, sizeof(h.ip6));
+		memcpy(&h.uh, udp, sizeof(h.uh));
+		memcpy(&h.bth, transport, sizeof(h.bth));
+		len = sroce_icrc_mask_l4(&h.uh, &h.bth, k, ulen);
 		if (k >= 0)
-			ip6->payload_len = uh->len;
+			h.ip6.payload_len = len;
+		/* traffic class and flow label: the low nibble of byte 0 on */
+		h.ip6.priority = 0xf;
+		memset(h.ip6.flow_lbl, 0xff, sizeof(h.ip6.flow_lbl));
+		h.ip6.hop_limit = 0xff;
+		crc = crc32_le(SROCE_ICRC_SEED, (const u8 *)&h, sizeof(h));
 	} else {
-		struct iphdr *ip4 = (struct iphdr *)buf;
+		struct {
+			struct iphdr ip4;
+			struct udphdr uh;
+			struct sroce_bth bth;
+		} __packed h;
 
-		ip4->tos = 0xff;
-		ip4->ttl = 0xff;
-		ip4->check = CSUM_MANGLED_0;
+		memcpy(&h.ip4, l3, sizeof(h.ip4));
+		memcpy(&h.uh, udp, sizeof(h.uh));
+		memcpy(&h.bth, transport, sizeof(h.bth));
+		sroce_icrc_mask_l4(&h.uh, &h.bth, k, ulen);
 		if (k >= 0) {
-			ip4->tot_len = htons(sizeof(*ip4) + sizeof(*uh) + ulen);
-			ip4->id = htons(ntohs(ip4->id) + k);
+			h.ip4.tot_len = htons(sizeof(h.ip4) + sizeof(h.uh) +
+					      ulen);
+			h.ip4.id = htons(ntohs(h.ip4.id) + k);
 		}
+		h.ip4.tos = 0xff;
+		h.ip4.ttl = 0xff;
+		h.ip4.check = CSUM_MANGLED_0;
+		crc = crc32_le(SROCE_ICRC_SEED, (const u8 *)&h, sizeof(h));
 	}
-	uh->check = CSUM_MANGLED_0;
-	bth->qpn |= cpu_to_be32(SROCE_BTH_RESV8A_MASK);
+	if (tlen > sizeof(struct sroce_bth))
+		crc = crc32_le(crc, transport + sizeof(struct sroce_bth),
+			       tlen - sizeof(struct sroce_bth));
+	return crc;
+}
 
-	crc = crc32_le(sroce_icrc_seed(), buf, l3len + sizeof(*uh) +
-		       sizeof(*bth));
-	return crc32_le(crc, transport + sizeof(*bth),
-			tlen - sizeof(struct sroce_bth));
+/* The seed above, against crc32_le(). */
+int __init sroce_icrc_selftest(void)
+{
+	static const u8 lrh[8] __initconst = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+
+	if (crc32_le(~0U, lrh, sizeof(lrh)) == SROCE_ICRC_SEED)
+		return 0;
+	pr_err("sroce: ICRC seed self-test failed\n");
+	return -EINVAL;
 }
 
 /* The CRC over the headers of one datagram, as they are. */

@@ -10,11 +10,12 @@
  * payload and the pad. The ICRC is the complement of that, sent least
  * significant byte first.
  *
- * Pure functions, any context.
+ * Pure functions, any context; sroce_icrc_selftest() at module load.
  */
 #ifndef _SROCE_ICRC_H
 #define _SROCE_ICRC_H
 
+#include <linux/init.h>
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
@@ -27,5 +28,6 @@ u32 sroce_icrc_unit_headers(const void *l3, bool ipv6, const void *udp,
 			    const void *transport, unsigned int tlen);
 u32 sroce_icrc_skb(const struct sk_buff *skb, struct sroce_skb_pos *pos,
 		   int offset, int len, u32 crc);
+int __init sroce_icrc_selftest(void);
 
 #endif /* _SROCE_ICRC_H */

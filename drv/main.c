@@ -16,6 +16,7 @@
 #include "debugfs.h"
 #include "device.h"
 #include "frag.h"
+#include "icrc.h"
 #include "netdev.h"
 #include "netns.h"
 #include "rxq.h"
@@ -32,6 +33,9 @@ static int __init sroce_init(void)
 	int err;
 
 	err = sroce_crc32_selftest();
+	if (err)
+		return err;
+	err = sroce_icrc_selftest();
 	if (err)
 		return err;
 

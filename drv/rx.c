@@ -97,13 +97,15 @@ static int sroce_rx_check_len(struct sroce_pkt *pkt,
 static bool sroce_rx_icrc_ok(const struct sroce_pkt *pkt, unsigned int pay_off,
 			     unsigned int end, u32 crc)
 {
+	unsigned int at = end - SROCE_ICRC_SIZE;
 	__le32 wire;
 
-	crc = sroce_icrc_skb(pkt->skb, pkt->pos, pay_off,
-			     end - SROCE_ICRC_SIZE - pay_off, crc);
-	return !sroce_skb_copy(pkt->skb, pkt->pos, end - SROCE_ICRC_SIZE,
-			       &wire, sizeof(wire)) &&
-	       le32_to_cpu(wire) == ~crc;
+	crc = sroce_icrc_skb(pkt->skb, pkt->pos, pay_off, at - pay_off, crc);
+	if (end <= skb_headlen(pkt->skb))
+		wire = get_unaligned((__le32 *)(pkt->skb->data + at));
+	else if (sroce_skb_copy(pkt->skb, pkt->pos, at, &wire, sizeof(wire)))
+		return false;
+	return le32_to_cpu(wire) == ~crc;
 }
 
 /* Fills @pkt from its checked headers; its payload at @pay_off. */
