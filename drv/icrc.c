@@ -21,19 +21,29 @@
  */
 #define SROCE_ICRC_SEED		0xdebb20e3U
 
+/* The UDP header and the BTH behind an IP header, as the ICRC sees them. */
+struct sroce_icrc_l4 {
+	struct udphdr uh;
+	struct sroce_bth bth;
+} __packed;
+
 /*
- * The UDP and BTH masks, and for unit @k >= 0 of a GSO skb its UDP length
- * (@ulen payload bytes); returns that length for the IP header.
+ * Copies the UDP header and the BTH into @l4 and masks them; for unit
+ * @k >= 0 of a GSO skb, its UDP length (@ulen payload bytes), which is
+ * returned for the IP header.
  */
-static __always_inline __be16 sroce_icrc_mask_l4(struct udphdr *uh,
-						 struct sroce_bth *bth, int k,
-						 unsigned int ulen)
+static __always_inline __be16 sroce_icrc_l4(struct sroce_icrc_l4 *l4,
+					    const void *udp,
+					    const void *transport, int k,
+					    unsigned int ulen)
 {
+	memcpy(&l4->uh, udp, sizeof(l4->uh));
+	memcpy(&l4->bth, transport, sizeof(l4->bth));
 	if (k >= 0)
-		uh->len = htons(sizeof(*uh) + ulen);
-	uh->check = CSUM_MANGLED_0;
-	bth->qpn |= cpu_to_be32(SROCE_BTH_RESV8A_MASK);
-	return uh->len;
+		l4->uh.len = htons(sizeof(l4->uh) + ulen);
+	l4->uh.check = CSUM_MANGLED_0;
+	l4->bth.qpn |= cpu_to_be32(SROCE_BTH_RESV8A_MASK);
+	return l4->uh.len;
 }
 
 /*
@@ -53,42 +63,29 @@ static u32 sroce_icrc_hdrs(const void *l3, bool ipv6, const void *udp,
 	u32 crc;
 
 	if (ipv6) {
-		struct {
-			struct ipv6hdr ip6;
-			struct udphdr uh;
-			struct sroce_bth bth;
-		} __packed h;
+		struct { struct ipv6hdr ip; struct sroce_icrc_l4 l4; } __packed h;
 
-		memcpy(&h.ip6, l3, sizeof(h.ip6));
-		memcpy(&h.uh, udp, sizeof(h.uh));
-		memcpy(&h.bth, transport, sizeof(h.bth));
-		len = sroce_icrc_mask_l4(&h.uh, &h.bth, k, ulen);
+		memcpy(&h.ip, l3, sizeof(h.ip));
+		len = sroce_icrc_l4(&h.l4, udp, transport, k, ulen);
 		if (k >= 0)
-			h.ip6.payload_len = len;
+			h.ip.payload_len = len;
 		/* traffic class and flow label: the low nibble of byte 0 on */
-		h.ip6.priority = 0xf;
-		memset(h.ip6.flow_lbl, 0xff, sizeof(h.ip6.flow_lbl));
-		h.ip6.hop_limit = 0xff;
+		h.ip.priority = 0xf;
+		memset(h.ip.flow_lbl, 0xff, sizeof(h.ip.flow_lbl));
+		h.ip.hop_limit = 0xff;
 		crc = crc32_le(SROCE_ICRC_SEED, (const u8 *)&h, sizeof(h));
 	} else {
-		struct {
-			struct iphdr ip4;
-			struct udphdr uh;
-			struct sroce_bth bth;
-		} __packed h;
+		struct { struct iphdr ip; struct sroce_icrc_l4 l4; } __packed h;
 
-		memcpy(&h.ip4, l3, sizeof(h.ip4));
-		memcpy(&h.uh, udp, sizeof(h.uh));
-		memcpy(&h.bth, transport, sizeof(h.bth));
-		sroce_icrc_mask_l4(&h.uh, &h.bth, k, ulen);
+		memcpy(&h.ip, l3, sizeof(h.ip));
+		len = sroce_icrc_l4(&h.l4, udp, transport, k, ulen);
 		if (k >= 0) {
-			h.ip4.tot_len = htons(sizeof(h.ip4) + sizeof(h.uh) +
-					      ulen);
-			h.ip4.id = htons(ntohs(h.ip4.id) + k);
+			h.ip.tot_len = htons(sizeof(h.ip) + ntohs(len));
+			h.ip.id = htons(ntohs(h.ip.id) + k);
 		}
-		h.ip4.tos = 0xff;
-		h.ip4.ttl = 0xff;
-		h.ip4.check = CSUM_MANGLED_0;
+		h.ip.tos = 0xff;
+		h.ip.ttl = 0xff;
+		h.ip.check = CSUM_MANGLED_0;
 		crc = crc32_le(SROCE_ICRC_SEED, (const u8 *)&h, sizeof(h));
 	}
 	if (tlen > sizeof(struct sroce_bth))
