@@ -339,24 +339,6 @@ static bool sroce_resp_allowed(const struct sroce_resp *resp, u32 flags)
 	return true;
 }
 
-/*
- * @pkt, at the expected PSN, continues the WRITE under way within its
- * length: its payload may be copied before its ICRC is known (rx.h), as
- * it goes where the message's own bytes go.
- */
-static bool sroce_resp_write_goes_on(struct sroce_resp *resp,
-				     const struct sroce_pkt *pkt)
-{
-	u32 flags = pkt->op->flags;
-
-	return (flags & SROCE_OPF_WRITE) && sroce_resp_in_order(resp, flags) &&
-	       sroce_resp_len_ok(resp, pkt) &&
-	       sroce_resp_allowed(resp, flags) &&
-	       pkt->paylen <= resp->wlen - resp->msg_off &&
-	       (!(flags & SROCE_OPF_LAST) ||
-		resp->msg_off + pkt->paylen == resp->wlen);
-}
-
 /* --- RC ---------------------------------------------------------------- */
 
 static void sroce_resp_dup(struct sroce_qp *qp, struct sroce_pkt *pkt)
@@ -390,9 +372,11 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	int diff;
 
 	diff = sroce_psn_cmp(pkt->psn, resp->epsn);
-	/* only a WRITE going on may be copied before its ICRC is checked */
-	if (pkt->icrc_due && (diff || !sroce_resp_write_goes_on(resp, pkt)) &&
-	    !sroce_pkt_icrc_settle(pkt))
+	/*
+	 * Only sroce_resp_write() places a packet before its ICRC is checked
+	 * (rx.h): one at the expected PSN, once every check below passed.
+	 */
+	if (diff && !sroce_pkt_icrc_settle(pkt))
 		return;
 	if (diff > 0) {
 		sroce_stat_inc(sdev->stats, OUT_OF_SEQ_REQ);
@@ -410,7 +394,8 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	if (!sroce_resp_in_order(resp, flags) || !sroce_resp_len_ok(resp, pkt)) {
 		v = SROCE_RESP_INVALID;
 	} else if (!sroce_resp_allowed(resp, flags)) {
-		sroce_stat_inc(sdev->stats, RX_DROP_NO_ACCESS);
+		if (sroce_pkt_icrc_settle(pkt))
+			sroce_stat_inc(sdev->stats, RX_DROP_NO_ACCESS);
 		v = SROCE_RESP_INVALID;
 	} else if (flags & SROCE_OPF_SEND) {
 		v = sroce_resp_send(qp, pkt, kick);
@@ -426,7 +411,7 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sroce_pkt *pkt,
 		v = sroce_resp_atomic(qp, pkt);
 	}
 	/* a bad packet is neither answered nor breaks the QP */
-	if (!sroce_pkt_icrc_settle(pkt) || v == SROCE_RESP_DROP)
+	if (v == SROCE_RESP_DROP || !sroce_pkt_icrc_settle(pkt))
 		return;
 	resp->nak_sent = false;
 

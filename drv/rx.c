@@ -156,13 +156,14 @@ static bool sroce_pkt_icrc_from(struct sroce_pkt *pkt, unsigned int off,
  * sroce_pkt_icrc_settle() - check the ICRC of @pkt if it is still due
  * @pkt: a packet from the checks (rx.h: @icrc_due).
  *
- * Returns true when the ICRC is good or was checked already; false when it
- * is bad: the drop is counted, and the packet must have no effect.
+ * Returns true when the ICRC is good; false when it is bad (now or when it
+ * was checked before): the drop is counted, and the packet must have no
+ * effect.
  */
 bool sroce_pkt_icrc_settle(struct sroce_pkt *pkt)
 {
 	if (!pkt->icrc_due)
-		return true;
+		return !pkt->dropped;
 	return sroce_pkt_icrc_from(pkt, pkt->pay_off, pkt->icrc);
 }
 
@@ -273,10 +274,6 @@ static void sroce_rx_addrs(struct sroce_pkt *pkt)
 	sroce_link_smac(skb, pkt->smac);
 }
 
-/*
- * A checked packet for @qp (referenced by the caller): counted and handed
- * to the responder or the completer. Consumes the skb.
- */
 static void sroce_rx_count(struct sroce_pkt *pkt, struct sroce_qp *qp)
 {
 	struct sroce_dev *sdev = pkt->sdev;
@@ -286,6 +283,10 @@ static void sroce_rx_count(struct sroce_pkt *pkt, struct sroce_qp *qp)
 	sroce_stat_qp(&qp->stats, true, pkt->paylen);
 }
 
+/*
+ * A checked packet for @qp (referenced by the caller): counted and handed
+ * to the responder or the completer. Consumes the skb.
+ */
 static void sroce_rx_deliver(struct sroce_pkt *pkt, struct sroce_qp *qp)
 {
 	/* one whose ICRC is due counts once it turned out good */

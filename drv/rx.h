@@ -10,7 +10,7 @@
  * through the RCU table (a reference held until the packet is done) and
  * hands the packet to the responder (requests) or the completer
  * (responses). The skb is never linearized: headers are pulled,
- * the payload is copied out with skb_copy_bits() into its destination.
+ * the payload is copied out into its destination (skbpos.h).
  * A shared skb (a tap holds it too) is unshared with skb_share_check()
  * before anything pulls or trims it. A GSO/GRO super-frame is never read as
  * one packet: the handler walks a sender's UDP GSO run to a connected QP
@@ -51,10 +51,11 @@ struct sroce_skb_pos;
  *	units of a GSO skb share one.
  * @icrc_due: the ICRC is checked over the headers only; @icrc is the CRC
  *	so far. Set for an RC WRITE Middle or Last alone: one that continues
- *	the WRITE under way, at the expected PSN and within its length, is
- *	copied to where that message's bytes go with the payload CRCed in
- *	the same pass, then sroce_pkt_icrc_end(); whatever else the
- *	responder does with it waits for sroce_pkt_icrc_settle(). A bad one
+ *	the WRITE under way (the expected PSN, and every check of the
+ *	responder passed) is copied to where that message's bytes go with
+ *	the payload CRCed in the same pass, then sroce_pkt_icrc_end();
+ *	whatever else the responder does with it waits for
+ *	sroce_pkt_icrc_settle(). A bad one
  *	then has no effect but to have written bytes of the message under
  *	way, which its good retransmission writes again.
  * @dropped: its ICRC turned out bad (counted there).
