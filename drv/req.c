@@ -549,6 +549,7 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 					sroce_psn_add(req->una,
 						      req->cwnd)) >= 0)
 			break;
+		batch.more = sroce_queue_next(&qp->sq, req->send) != prod;
 		err = sroce_req_packet(qp, w, &batch);
 		if (err == -EXDEV) {
 			if (sroce_req_batch_send(qp, &batch))

@@ -56,6 +56,8 @@ struct sroce_srq;
 #define SROCE_REQ_ACK_EVERY	32
 /* WQEs fetched plus packets sent by one run; the work item goes on. */
 #define SROCE_REQ_BUDGET	256
+/* Payload bytes a lone last packet copies rather than sends zero-copy. */
+#define SROCE_REQ_COPYBREAK	512
 
 /**
  * struct sroce_kick - handlers to call once the QP locks are dropped
@@ -145,11 +147,14 @@ struct sroce_req {
  * @txb: the skb under construction; txb.skb NULL: empty.
  * @psn: the PSN of its first packet.
  * @psn_max: req.psn_max before it: what was sent before, if it never is.
+ * @more: set by the run before each packet: another WQE waits behind the
+ *	current one, so its packets may join a batch.
  */
 struct sroce_req_batch {
 	struct sroce_txb txb;
 	u32 psn;
 	u32 psn_max;
+	bool more;
 };
 
 int sroce_req_init(struct sroce_qp *qp);

@@ -279,6 +279,14 @@ int sroce_req_packet(struct sroce_qp *qp, struct sroce_swqe *w,
 	 */
 	zcopy = p.paylen && !w->inl && qp->ibqp.qp_type == IB_QPT_RC &&
 		sroce_queue_is_user(&qp->sq);
+	/*
+	 * A short packet with nothing to batch it with is copied: cheaper
+	 * than a page reference, a trailer fragment and a receiver reading
+	 * a fragmented skb, and it is what a latency test sends.
+	 */
+	if (zcopy && p.paylen <= SROCE_REQ_COPYBREAK && p.last &&
+	    !batch->txb.skb && !batch->more)
+		zcopy = false;
 	if (batch->txb.skb) {
 		err = zcopy ? sroce_req_join(qp, w, &p, batch) : -EXDEV;
 		if (!err)
