@@ -146,6 +146,74 @@ static void c_gso_writes(void)
 	resp_end();
 }
 
+/*
+ * Two WRITEs of one length in one GSO super-frame: the first, good, to
+ * mva(128); then @bad at the next PSN. The units of one skb share the MR
+ * the first resolved (rx.h: @hold), so this checks that the second's key,
+ * bounds and PD are still checked: NAK remote access for it, QP ERR, and
+ * only the first one's bytes land.
+ */
+static void gso_then_bad(struct fpkt *bad)
+{
+	uint8_t tps[2 * 128];
+	struct fpkt f;
+	size_t tlen;
+
+	f = write_only(RV.rq_psn, mva(128), pay_a, 64);
+	f.ackreq = false;
+	tlen = tp_build(tps, &f);
+	bad->psn = PSN(RV.rq_psn + 1);
+	if (tp_build(tps + tlen, bad) != tlen) {
+		fail("the two units differ in length");
+		resp_end();
+		return;
+	}
+	if (peer_send_gso(tps, tlen, 2)) {
+		fail("the peer cannot send a UDP GSO datagram: %s",
+		     strerror(errno));
+		resp_end();
+		return;
+	}
+	if (want_ack(&RV, SYN_NAK_ACC, bad->psn))
+		grant(128, pay_a, 64);
+	want_state(&RV, IBV_QPS_ERR);
+	want_mem();
+	want_counters(&RB, CBIT(C_NAKS_SENT));
+	resp_end();
+}
+
+static void c_gso_stale_rkey(void)
+{
+	struct fpkt f;
+
+	if (!resp_begin(NULL))
+		return;
+	f = write_only(0, mva(512), pay_b, 64);
+	f.rkey ^= 0x1;
+	gso_then_bad(&f);
+}
+
+static void c_gso_past_mr(void)
+{
+	struct fpkt f;
+
+	if (!resp_begin(NULL))
+		return;
+	f = write_only(0, mva(PG - 32), pay_b, 64);
+	gso_then_bad(&f);
+}
+
+static void c_gso_other_pd(void)
+{
+	struct fpkt f;
+
+	if (!resp_begin(NULL))
+		return;
+	f = write_only(0, (uintptr_t)E.area2 + 64, pay_b, 64);
+	f.rkey = E.mr2->rkey;
+	gso_then_bad(&f);
+}
+
 static void c_bad_icrc(void)
 {
 	uint8_t tp[MAX_FRAME];
@@ -596,6 +664,9 @@ static const struct {
 	{ "resp: bad-ICRC WRITE Middle and Last dropped, the WRITE completes", c_bad_icrc_more },
 	{ "resp: bad-ICRC WRITE Middles that break rules get no answer", c_bad_icrc_more_rules },
 	{ "item 9: 4 WRITEs in one GSO super-frame: each executed, one ACK", c_gso_writes },
+	{ "resp: GSO WRITEs, the second's rkey stale: NAK remote access", c_gso_stale_rkey },
+	{ "resp: GSO WRITEs, the second past the MR: NAK remote access", c_gso_past_mr },
+	{ "resp: GSO WRITEs, the second to another PD's MR: NAK remote access", c_gso_other_pd },
 	{ "resp: wrong rkey: NAK remote access, QP ERR", c_wrong_rkey },
 	{ "resp: MR of another PD: NAK remote access, QP ERR", c_other_pd },
 	{ "resp: WRITE below the MR: NAK remote access, QP ERR", c_oob_below },
