@@ -97,6 +97,48 @@ struct sroce_mr *sroce_rkey_get(struct sroce_qp *qp, u32 rkey, int access,
 }
 
 /**
+ * sroce_rkey_get_held() - sroce_rkey_get(), keeping the MR in @hold
+ * @qp: the QP the request arrived on.
+ * @hold: the MR from the last call, if any; owns the reference.
+ * @rkey: from the packet or the WRITE under way.
+ * @access: IB_ACCESS_REMOTE_* needed.
+ * @va: first byte accessed.
+ * @len: bytes accessed.
+ *
+ * An MR that @rkey still names is checked again as a lookup would check
+ * it (valid, PD, rights, range), without the lookup. A window's rkey is
+ * resolved each time: its binding may change. Returns the MR, valid while
+ * @hold is, or ERR_PTR() as sroce_rkey_get().
+ */
+struct sroce_mr *sroce_rkey_get_held(struct sroce_qp *qp,
+				     struct sroce_rkey_hold *hold, u32 rkey,
+				     int access, u64 va, u64 len)
+{
+	struct sroce_mr *mr = hold->mr;
+	struct sroce_ref *ref;
+	int err;
+
+	if (mr && READ_ONCE(mr->keyed.key) == rkey) {
+		err = sroce_mr_check(mr, qp->ibqp.pd, access, va, len);
+		return err ? ERR_PTR(err) : mr;
+	}
+	mr = sroce_rkey_get(qp, rkey, access, va, len, &ref);
+	if (IS_ERR(mr))
+		return mr;
+	sroce_rkey_release(hold);
+	hold->mr = mr;
+	hold->ref = ref;
+	return mr;
+}
+
+void sroce_rkey_release(struct sroce_rkey_hold *hold)
+{
+	if (hold->mr)
+		sroce_mr_put(hold->ref);
+	hold->mr = NULL;
+}
+
+/**
  * sroce_rkey_flush() - whether @rkey lets a remote peer FLUSH
  * @qp: the QP the request arrived on.
  * @rkey: from the packet's RETH.

@@ -212,13 +212,12 @@ static enum sroce_resp_verdict sroce_resp_send(struct sroce_qp *qp,
 	return SROCE_RESP_OK;
 }
 
-static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
-						struct sroce_pkt *pkt,
-						struct sroce_kick *kick)
+static enum sroce_resp_verdict
+sroce_resp_write_held(struct sroce_qp *qp, struct sroce_pkt *pkt,
+		      struct sroce_rkey_hold *hold, struct sroce_kick *kick)
 {
 	struct sroce_resp *resp = &qp->resp;
 	u32 flags = pkt->op->flags;
-	struct sroce_ref *ref;
 	struct sroce_mr *mr;
 	struct ib_wc wc = {};
 	int err;
@@ -236,12 +235,11 @@ static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
 			return SROCE_RESP_INVALID;
 		/* the whole message's range, once; an ONLY packet is all of it */
 		if (!(flags & SROCE_OPF_LAST) || pkt->paylen != resp->wlen) {
-			mr = sroce_rkey_get(qp, resp->wrkey,
-					    IB_ACCESS_REMOTE_WRITE, resp->wva,
-					    resp->wlen, &ref);
+			mr = sroce_rkey_get_held(qp, hold, resp->wrkey,
+						 IB_ACCESS_REMOTE_WRITE,
+						 resp->wva, resp->wlen);
 			if (IS_ERR(mr))
 				return SROCE_RESP_ACCESS;
-			sroce_mr_put(ref);
 		}
 	}
 	if (pkt->paylen > resp->wlen - resp->msg_off)
@@ -260,16 +258,16 @@ static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
 		}
 	}
 	if (pkt->paylen) {
-		mr = sroce_rkey_get(qp, resp->wrkey, IB_ACCESS_REMOTE_WRITE,
-				    resp->wva + resp->msg_off, pkt->paylen,
-				    &ref);
+		mr = sroce_rkey_get_held(qp, hold, resp->wrkey,
+					 IB_ACCESS_REMOTE_WRITE,
+					 resp->wva + resp->msg_off,
+					 pkt->paylen);
 		if (IS_ERR(mr))
 			return SROCE_RESP_ACCESS;
 		crc = pkt->icrc;
 		err = sroce_mr_from_skb(mr, resp->wva + resp->msg_off,
 					pkt->skb, pkt->pos, pkt->pay_off,
 					pkt->paylen, pkt->icrc_due ? &crc : NULL);
-		sroce_mr_put(ref);
 		if (err)
 			return SROCE_RESP_ACCESS;
 		if (pkt->icrc_due && !sroce_pkt_icrc_end(pkt, crc))
@@ -296,6 +294,24 @@ static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
 	}
 	resp->msg_off = 0;
 	return SROCE_RESP_OK;
+}
+
+/*
+ * The units of one GSO skb share the MR of the WRITE they continue
+ * (@pkt->hold), so a WRITE costs a key lookup per skb, not per packet.
+ */
+static enum sroce_resp_verdict sroce_resp_write(struct sroce_qp *qp,
+						struct sroce_pkt *pkt,
+						struct sroce_kick *kick)
+{
+	struct sroce_rkey_hold one = {};
+	enum sroce_resp_verdict v;
+
+	if (pkt->hold)
+		return sroce_resp_write_held(qp, pkt, pkt->hold, kick);
+	v = sroce_resp_write_held(qp, pkt, &one, kick);
+	sroce_rkey_release(&one);
+	return v;
 }
 
 /* The opcode continues the message under way, or starts one. */

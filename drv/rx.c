@@ -16,6 +16,7 @@
 #include "icrc.h"
 #include "link.h"
 #include "mcast.h"
+#include "memops.h"
 #include "qp.h"
 #include "req.h"
 #include "resp.h"
@@ -494,11 +495,13 @@ static void sroce_rx_units(struct sroce_pkt *pkt, struct sroce_qp *qp)
 	struct sroce_dev *sdev = pkt->sdev;
 	struct sk_buff *skb = pkt->skb;
 	unsigned int gso, off, len, k, hdrs;
+	struct sroce_rkey_hold hold = {};
 	struct sroce_skb_pos pos = {};
 	u8 buf[SROCE_RX_HDR_MAX];
 	int cnt;
 
 	pkt->pos = &pos;
+	pkt->hold = &hold;
 	gso = skb_shinfo(skb)->gso_size;
 	hdrs = skb_network_header_len(skb) + sizeof(struct udphdr);
 	for (k = 0, off = sizeof(struct udphdr); off < skb->len;
@@ -518,6 +521,7 @@ static void sroce_rx_units(struct sroce_pkt *pkt, struct sroce_qp *qp)
 	/* sroce_stat_rcv() counted one IP and UDP header: the wire had k */
 	if (k > 1)
 		sroce_stat_rcv_more(sdev->stats, (k - 1) * hdrs, k - 1);
+	sroce_rkey_release(&hold);
 	consume_skb(skb);
 }
 

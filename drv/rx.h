@@ -36,6 +36,7 @@
 
 struct sroce_dev;
 struct sroce_qp;
+struct sroce_rkey_hold;
 struct sroce_skb_pos;
 
 /**
@@ -59,6 +60,8 @@ struct sroce_skb_pos;
  *	then has no effect but to have written bytes of the message under
  *	way, which its good retransmission writes again.
  * @dropped: its ICRC turned out bad (counted there).
+ * @hold: the MR the units of a GSO skb share for the WRITE they continue
+ *	(memops.h), released when the walk ends; NULL for a lone packet.
  */
 struct sroce_pkt {
 	struct sroce_dev *sdev;
@@ -81,6 +84,7 @@ struct sroce_pkt {
 	u32 icrc;
 	bool icrc_due;
 	bool dropped;
+	struct sroce_rkey_hold *hold;
 };
 
 static inline void *sroce_pkt_ext(const struct sroce_pkt *pkt, u8 off)
