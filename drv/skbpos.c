@@ -4,6 +4,7 @@
  */
 #include <linux/highmem.h>
 
+#include "compat.h"
 #include "crc32.h"
 #include "icrc.h"
 #include "skbpos.h"
@@ -38,6 +39,28 @@ const skb_frag_t *sroce_skb_seek(const struct sk_buff *skb,
 		pos->frag++;
 	}
 	return NULL;
+}
+
+/*
+ * Headers and an ICRC: a few loads and stores, where memcpy() would be a
+ * call and a string instruction for a handful of bytes.
+ */
+static void sroce_copy_short(u8 *to, const u8 *from, unsigned int n)
+{
+	for (; n >= 8; n -= 8, to += 8, from += 8)
+		put_unaligned(get_unaligned((const u64 *)from), (u64 *)to);
+	if (n & 4) {
+		put_unaligned(get_unaligned((const u32 *)from), (u32 *)to);
+		to += 4;
+		from += 4;
+	}
+	if (n & 2) {
+		put_unaligned(get_unaligned((const u16 *)from), (u16 *)to);
+		to += 2;
+		from += 2;
+	}
+	if (n & 1)
+		*to = *from;
 }
 
 /* @n bytes to @to, and into *@crc as they are copied when @crc is set */
@@ -89,6 +112,13 @@ int sroce_skb_copy_crc(const struct sk_buff *skb, struct sroce_skb_pos *pos,
 	frag = sroce_skb_seek(skb, pos, off);
 	if (!frag)
 		return -EFAULT;
+	if (!crc && len <= SROCE_SKB_SHORT &&
+	    off + len <= pos->start + skb_frag_size(frag) &&
+	    !PageHighMem(skb_frag_page(frag))) {
+		sroce_copy_short(to, skb_frag_address(frag) + off - pos->start,
+				 len);
+		return 0;
+	}
 	i = pos->frag;
 	start = pos->start;
 	while (len) {

@@ -33,6 +33,9 @@ struct sroce_skb_pos {
 	u32 headlen;
 };
 
+/* Reads up to this long that lie in one fragment skip memcpy(). */
+#define SROCE_SKB_SHORT		64
+
 int sroce_skb_copy(const struct sk_buff *skb, struct sroce_skb_pos *pos,
 		   unsigned int off, void *to, unsigned int len);
 int sroce_skb_copy_crc(const struct sk_buff *skb, struct sroce_skb_pos *pos,
