@@ -119,6 +119,7 @@ int main(int argc, char **argv)
 	if (sroce_crc32_selftest())
 		fails++;
 	corrupt_300 = 1;
+	fprintf(stderr, "negative control: a wrong crc32_le(); the self-test must report it:\n");
 	if (!sroce_crc32_selftest()) {
 		fprintf(stderr, "the self-test missed a wrong crc32_le()\n");
 		fails++;
