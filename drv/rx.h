@@ -56,9 +56,9 @@ struct sroce_skb_pos;
  *	responder passed) is copied to where that message's bytes go with
  *	the payload CRCed in the same pass, then sroce_pkt_icrc_end();
  *	whatever else the responder does with it waits for
- *	sroce_pkt_icrc_settle(). A bad one
- *	then has no effect but to have written bytes of the message under
- *	way, which its good retransmission writes again.
+ *	sroce_pkt_icrc_settle(). A bad one then has no effect but to have
+ *	written bytes of the message under way, which its good
+ *	retransmission writes again.
  * @dropped: its ICRC turned out bad (counted there).
  * @hold: the MR the units of a GSO skb share for the WRITE they continue
  *	(memops.h), released when the walk ends; NULL for a lone packet.
