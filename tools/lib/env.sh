@@ -34,6 +34,12 @@ if [[ -z ${SROCE_KVER:-} ]]; then
 	esac
 fi
 
+# The 6.12 kernel's ABI (tools/check, tools/setup), also when SROCE_KVER
+# came from the environment, as in a shell that sourced this file.
+if [[ -z ${SROCE_KVER_612:-} && -r $SROCE_CACHE/kernel.env ]]; then
+	SROCE_KVER_612=$(sed -n 's/^SROCE_KVER_612=//p' "$SROCE_CACHE/kernel.env")
+fi
+
 SROCE_KDIR=${SROCE_KDIR:-/usr/src/linux-headers-$SROCE_KVER}
 SROCE_MODROOT=${SROCE_MODROOT:-$SROCE_CACHE/image/$SROCE_KVER}
 SROCE_VMLINUX=${SROCE_VMLINUX:-$SROCE_MODROOT/boot/vmlinux-$SROCE_KVER}
