@@ -267,13 +267,41 @@ static struct sroce_swqe *sroce_comp_find_rd(struct sroce_qp *qp, u32 psn)
 	return w;
 }
 
+/*
+ * Whether READ response Middle @pkt goes on with the READ under way: the
+ * oldest WQE not done is a READ whose First came, and @pkt is its next
+ * packet, not its last, a full MTU. sroce_comp_read() then only places it
+ * and moves no other WQE, so it may place it before its ICRC is checked
+ * (rx.h: @icrc_due).
+ */
+static bool sroce_comp_rd_goes_on(struct sroce_qp *qp,
+				  const struct sroce_pkt *pkt)
+{
+	struct sroce_req *req = &qp->req;
+	struct sroce_swqe *w = NULL;
+	u32 i;
+
+	lockdep_assert_held(&req->lock);
+	for (i = qp->sq.cons; i != req->send; i = sroce_queue_next(&qp->sq, i)) {
+		w = sroce_qp_swqe(qp, i);
+		if (w->state != SROCE_SWQE_DONE)
+			break;
+	}
+	if (i == req->send || w->opcode != IB_WR_RDMA_READ || !w->rd_pkts ||
+	    w->rd_pkts + 1 >= w->npkts || pkt->paylen != req->mtu)
+		return false;
+	return pkt->psn == sroce_psn_add(w->first_psn, w->rd_pkts) &&
+	       sroce_psn_cmp(pkt->psn, req->una) >= 0;
+}
+
 static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
 {
 	struct sroce_dev *sdev = sroce_qp_dev(qp);
 	struct sroce_req *req = &qp->req;
-	u32 flags = pkt->op->flags, mtu = req->mtu, off, want, expect;
+	u32 flags = pkt->op->flags, mtu = req->mtu, off, want, expect, crc;
 	struct sroce_swqe *w;
 	bool last;
+	int err;
 
 	w = sroce_comp_find_rd(qp, pkt->psn);
 	/* a FLUSH is answered by a READ response of 0 bytes */
@@ -301,12 +329,20 @@ static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
 		w->status = IB_WC_BAD_RESP_ERR;
 		return;
 	}
-	if (want && sroce_sge_from_skb(sdev, qp->ibqp.pd, w->sge, w->num_sge,
-				       off, pkt->skb, pkt->pos, pkt->pay_off,
-				       want)) {
-		w->state = SROCE_SWQE_DONE;
-		w->status = IB_WC_LOC_PROT_ERR;
-		return;
+	if (want) {
+		crc = pkt->icrc;
+		err = sroce_sge_from_skb(sdev, qp->ibqp.pd, w->sge, w->num_sge,
+					 off, pkt->skb, pkt->pos, pkt->pay_off,
+					 want, pkt->icrc_due ? &crc : NULL);
+		if (!err && pkt->icrc_due && !sroce_pkt_icrc_end(pkt, crc))
+			return;
+		if (err) {
+			if (!sroce_pkt_icrc_settle(pkt))
+				return;
+			w->state = SROCE_SWQE_DONE;
+			w->status = IB_WC_LOC_PROT_ERR;
+			return;
+		}
 	}
 	w->rd_pkts++;
 	if (last)
@@ -378,7 +414,13 @@ void sroce_comp_rx(struct sroce_qp *qp, struct sroce_pkt *pkt)
 
 	spin_lock_bh(&req->lock);
 	state = sroce_qp_state(qp);
-	if (req->dead || (state != IB_QPS_RTS && state != IB_QPS_SQD))
+	if (req->dead || (state != IB_QPS_RTS && state != IB_QPS_SQD)) {
+		sroce_pkt_icrc_settle(pkt);
+		goto out_unlock;
+	}
+	/* only a READ response that goes on is placed before its ICRC */
+	if (pkt->icrc_due && !sroce_comp_rd_goes_on(qp, pkt) &&
+	    !sroce_pkt_icrc_settle(pkt))
 		goto out_unlock;
 	if (sroce_psn_cmp(pkt->psn, req->psn) >= 0) {
 		if (!sroce_comp_ack_ahead(qp, pkt)) {

@@ -153,6 +153,12 @@ static void sroce_resp_fail_wqe(struct sroce_qp *qp, enum ib_wc_status status,
 
 /* --- SEND and WRITE ---------------------------------------------------- */
 
+/*
+ * A SEND Middle or Last may come with its ICRC still due (rx.h): it is
+ * copied into the receive WQE of the SEND under way with its payload
+ * CRCed in the same pass. Anything that would consume or fail a WQE waits
+ * for the whole ICRC first.
+ */
 static enum sroce_resp_verdict sroce_resp_send(struct sroce_qp *qp,
 					       struct sroce_pkt *pkt,
 					       struct sroce_kick *kick)
@@ -162,7 +168,10 @@ static enum sroce_resp_verdict sroce_resp_send(struct sroce_qp *qp,
 	u32 flags = pkt->op->flags;
 	struct ib_wc wc = {};
 	int err;
+	u32 crc;
 
+	if (!resp->have_wqe && !sroce_pkt_icrc_settle(pkt))
+		return SROCE_RESP_DROP;
 	err = sroce_resp_get_wqe(qp, kick);
 	if (err == -ENOENT)
 		return SROCE_RESP_RNR;
@@ -171,16 +180,30 @@ static enum sroce_resp_verdict sroce_resp_send(struct sroce_qp *qp,
 		return SROCE_RESP_OP_ERR;
 	}
 	if (pkt->paylen > resp->wqe.length - resp->msg_off) {
+		if (!sroce_pkt_icrc_settle(pkt))
+			return SROCE_RESP_DROP;
 		sroce_resp_fail_wqe(qp, IB_WC_LOC_LEN_ERR, true, kick);
 		return SROCE_RESP_INVALID;
 	}
-	if (pkt->paylen &&
-	    sroce_sge_from_skb(sdev, qp->ibqp.pd, resp->wqe.sge,
-			       resp->wqe.num_sge, resp->msg_off, pkt->skb,
-			       pkt->pos, pkt->pay_off, pkt->paylen)) {
-		sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, false, kick);
-		return SROCE_RESP_OP_ERR;
+	if (pkt->paylen) {
+		crc = pkt->icrc;
+		err = sroce_sge_from_skb(sdev, qp->ibqp.pd, resp->wqe.sge,
+					 resp->wqe.num_sge, resp->msg_off,
+					 pkt->skb, pkt->pos, pkt->pay_off,
+					 pkt->paylen,
+					 pkt->icrc_due ? &crc : NULL);
+		if (!err && pkt->icrc_due && !sroce_pkt_icrc_end(pkt, crc))
+			return SROCE_RESP_DROP;
+		if (err) {
+			if (!sroce_pkt_icrc_settle(pkt))
+				return SROCE_RESP_DROP;
+			sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, false,
+					    kick);
+			return SROCE_RESP_OP_ERR;
+		}
 	}
+	if (!sroce_pkt_icrc_settle(pkt))
+		return SROCE_RESP_DROP;
 	resp->msg_off += pkt->paylen;
 	if (!(flags & SROCE_OPF_LAST)) {
 		resp->in_msg = true;
@@ -544,7 +567,7 @@ static void sroce_resp_ud(struct sroce_qp *qp, struct sroce_pkt *pkt,
 	    (pkt->paylen &&
 	     sroce_sge_from_skb(sdev, qp->ibqp.pd, resp->wqe.sge,
 				resp->wqe.num_sge, SROCE_GRH_SIZE, pkt->skb,
-				pkt->pos, pkt->pay_off, pkt->paylen))) {
+				pkt->pos, pkt->pay_off, pkt->paylen, NULL))) {
 		sroce_stat_inc(sdev->stats, RX_DROP_MSG);
 		sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, false, kick);
 		return;

@@ -127,15 +127,19 @@ static void sroce_rx_fill(struct sroce_pkt *pkt,
 
 /*
  * The ICRC of a filled @pkt that ends at @end; @crc is over its headers.
- * An RC WRITE Middle or Last is let through with its payload and pad still
- * due (rx.h: @icrc_due): where it continues the WRITE under way, the
- * responder CRCs the payload as it copies it.
+ * An RC WRITE or SEND Middle or Last, or a READ response Middle, is let
+ * through with its payload and pad still due (rx.h: @icrc_due): where it
+ * continues the message under way, the responder or the completer CRCs
+ * the payload as it copies it.
  */
 static bool sroce_rx_icrc(struct sroce_pkt *pkt, unsigned int end, u32 crc)
 {
 	pkt->icrc = crc;
 	pkt->icrc_due = pkt->opcode == SROCE_OP_WRITE_MIDDLE ||
-			pkt->opcode == SROCE_OP_WRITE_LAST;
+			pkt->opcode == SROCE_OP_WRITE_LAST ||
+			pkt->opcode == SROCE_OP_SEND_MIDDLE ||
+			pkt->opcode == SROCE_OP_SEND_LAST ||
+			pkt->opcode == SROCE_OP_READ_RESP_MIDDLE;
 	return pkt->icrc_due || sroce_rx_icrc_ok(pkt, pkt->pay_off, end, crc);
 }
 

@@ -5,8 +5,9 @@
  * sroce_rx() runs in softirq, under RCU, for every datagram to UDP port
  * 4791. It finds the sroce device of the receiving netdev, checks the
  * headers and the ICRC (dropping and counting by reason what fails; an RC
- * WRITE Middle or Last leaves its payload's part to the responder, which
- * CRCs it as it copies it: @icrc_due below), finds the QP by number
+ * WRITE or SEND Middle or Last, or a READ response Middle, leaves its
+ * payload's part to the responder or the completer, which CRCs it as it
+ * copies it: @icrc_due below), finds the QP by number
  * through the RCU table (a reference held until the packet is done) and
  * hands the packet to the responder (requests) or the completer
  * (responses). The skb is never linearized: headers are pulled,
@@ -51,14 +52,15 @@ struct sroce_skb_pos;
  * @pos: a cursor for reading @skb front to back (skbpos.h), or NULL: the
  *	units of a GSO skb share one.
  * @icrc_due: the ICRC is checked over the headers only; @icrc is the CRC
- *	so far. Set for an RC WRITE Middle or Last alone: one that continues
- *	the WRITE under way (the expected PSN, and every check of the
- *	responder passed) is copied to where that message's bytes go with
- *	the payload CRCed in the same pass, then sroce_pkt_icrc_end();
- *	whatever else the responder does with it waits for
- *	sroce_pkt_icrc_settle(). A bad one then has no effect but to have
- *	written bytes of the message under way, which its good
- *	retransmission writes again.
+ *	so far. Set for an RC WRITE or SEND Middle or Last and a READ
+ *	response Middle alone: one that continues the message under way (the
+ *	expected PSN, and every check of the responder or completer passed)
+ *	is copied to where that message's bytes go (the MR of the WRITE, the
+ *	receive WQE of the SEND, the SGEs of the READ) with the payload CRCed
+ *	in the same pass, then sroce_pkt_icrc_end(); whatever else is done
+ *	with it waits for sroce_pkt_icrc_settle(). A bad one then has no
+ *	effect but to have written bytes of the message under way, which its
+ *	good retransmission writes again.
  * @dropped: its ICRC turned out bad (counted there).
  * @hold: the MR the units of a GSO skb share for the WRITE they continue
  *	(memops.h), released when the walk ends; NULL for a lone packet.

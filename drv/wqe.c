@@ -417,14 +417,17 @@ static int sroce_piece_from_skb(void *ctx, void *va, u32 n)
 
 /*
  * Writes @len payload bytes of @skb at @skb_off into an SGE list; @pos: a
- * cursor into @skb (skbpos.h) or NULL.
+ * cursor into @skb (skbpos.h) or NULL. @crc: NULL, or a CRC the bytes are
+ * folded into as they are copied.
  */
 int sroce_sge_from_skb(struct sroce_dev *sdev, struct ib_pd *pd,
 		       const struct rxe_sge *sge, u32 num_sge, u32 offset,
 		       const struct sk_buff *skb, struct sroce_skb_pos *pos,
-		       int skb_off, u32 len)
+		       int skb_off, u32 len, u32 *crc)
 {
-	struct sroce_skb_ctx c = { .skb = skb, .pos = pos, .off = skb_off };
+	struct sroce_skb_ctx c = {
+		.skb = skb, .pos = pos, .off = skb_off, .crc = crc,
+	};
 
 	return sroce_sge_walk(sdev, pd, sge, num_sge, offset, len,
 			      IB_ACCESS_LOCAL_WRITE, sroce_piece_from_skb, NULL,

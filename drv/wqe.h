@@ -130,7 +130,7 @@ int sroce_sge_to_txb(struct sroce_dev *sdev, struct ib_pd *pd,
 int sroce_sge_from_skb(struct sroce_dev *sdev, struct ib_pd *pd,
 		       const struct rxe_sge *sge, u32 num_sge, u32 offset,
 		       const struct sk_buff *skb, struct sroce_skb_pos *pos,
-		       int skb_off, u32 len);
+		       int skb_off, u32 len, u32 *crc);
 int sroce_sge_copy(struct sroce_dev *sdev, struct ib_pd *pd,
 		   const struct rxe_sge *sge, u32 num_sge, u32 offset,
 		   void *buf, u32 len, enum sroce_copy_dir dir);

@@ -44,6 +44,9 @@
 
 /* Opcodes (IBTA vol. 1, table 38) the test builds by name. */
 enum {
+	OP_SEND_FIRST	= 0x00,
+	OP_SEND_MIDDLE	= 0x01,
+	OP_SEND_LAST	= 0x02,
 	OP_SEND_ONLY	= 0x04,
 	OP_WRITE_FIRST	= 0x06,
 	OP_WRITE_MIDDLE	= 0x07,

@@ -216,6 +216,63 @@ out:
 	victim_free(&V);
 }
 
+/* A READ response to @V, @n bytes of pay + @off, its ICRC xored with @bad. */
+static void rr_part(uint8_t op, uint32_t psn, uint32_t off, uint32_t n,
+		    uint32_t bad)
+{
+	uint8_t tp[MAX_FRAME];
+	struct fpkt f = {
+		.op = op, .qpn = V.qpn, .psn = psn, .pad = -1, .syn = SYN_ACK,
+		.pay = pay + off, .paylen = n,
+	};
+
+	peer_send_tp(tp, tp_build(tp, &f), true, bad);
+}
+
+/*
+ * The completer places a READ response Middle that goes on with the READ
+ * before its ICRC is checked (rx.h): one with a bad ICRC must be dropped
+ * and counted, and one past a gap with a bad ICRC must not make the
+ * requester ask again; the good ones complete the READ with every byte in
+ * place. Pieces: pay + 0, 200, 400 (MTU each) and 600 (200 bytes).
+ */
+static void c_read_bad_icrc(void)
+{
+	uint32_t len = 3 * MTU_BYTES + 200, k, p;
+	struct ibv_wc wc;
+	struct vopts o;
+
+	vopts_req(&o, 0x3000, 7);
+	if (!begin(&o))
+		return;
+	p = V.sq_psn;
+	if (!post(&V, IBV_WR_RDMA_READ, 0, len, 0x63) ||
+	    !want_req(&V, OP_READ_REQ, p, WAIT_MS))
+		goto out;
+	counters_read(&B);
+	rr_part(OP_RR_FIRST, p, 0, MTU_BYTES, 0);
+	rr_part(OP_RR_MIDDLE, PSN(p + 1), 900, MTU_BYTES, 0x100);
+	rr_part(OP_RR_MIDDLE, PSN(p + 3), 900, MTU_BYTES, 0x1);
+	want_quiet(V.peer_qpn, QUIET_MS);
+	want_no_wc(&V, 0);
+	rr_part(OP_RR_MIDDLE, PSN(p + 1), 200, MTU_BYTES, 0);
+	rr_part(OP_RR_MIDDLE, PSN(p + 2), 400, MTU_BYTES, 0);
+	rr_part(OP_RR_LAST, PSN(p + 3), 600, 200, 0);
+	if (want_wc(&V, 0x63, IBV_WC_SUCCESS, &wc)) {
+		if (wc.byte_len != len)
+			fail("READ completion byte_len %u, must be %u",
+			     wc.byte_len, len);
+		for (k = 0; k < 3; k++)
+			lbuf_is(k * MTU_BYTES, pay + 200 * k, MTU_BYTES);
+		lbuf_is(3 * MTU_BYTES, pay + 600, 200);
+		lbuf_is(len, NULL, PG - len);
+	}
+	want_state(&V, IBV_QPS_RTS);
+	want_counters(&B, CBIT(C_BAD_ICRC));
+out:
+	victim_free(&V);
+}
+
 /* --- item 8: RNR ----------------------------------------------------------- */
 
 /* One SEND answered by an RNR NAK, retransmitted, then ACKed. */
@@ -376,6 +433,59 @@ static void c_ud_long(void)
 		lbuf_is(140, NULL, PG - 140);
 	}
 	want_state(&V, IBV_QPS_RTS);
+out:
+	victim_free(&V);
+}
+
+/* Part of an RC SEND to @V, its ICRC xored with @bad. */
+static void send_part(uint8_t op, uint32_t psn, uint32_t off, uint32_t n,
+		      uint32_t bad)
+{
+	uint8_t tp[MAX_FRAME];
+	struct fpkt f = {
+		.op = op, .qpn = V.qpn, .psn = psn, .pad = -1,
+		.ackreq = op == OP_SEND_LAST, .pay = pay + off, .paylen = n,
+	};
+
+	peer_send_tp(tp, tp_build(tp, &f), true, bad);
+}
+
+/*
+ * The responder copies a SEND's Middle and Last into the receive WQE
+ * before their ICRC is checked (rx.h): each sent first with a bad ICRC
+ * must be dropped and counted, unanswered, and complete nothing; the good
+ * ones complete the SEND with every byte in place.
+ */
+static void c_send_bad_icrc(void)
+{
+	uint32_t len = 2 * MTU_BYTES + 300, e;
+	struct ibv_wc wc;
+	struct vopts o;
+
+	vopts_rc(&o);
+	if (!begin(&o))
+		return;
+	if (!post_recv(&V, 0, PG, 0x83))
+		goto out;
+	counters_read(&B);
+	e = V.rq_psn;
+	send_part(OP_SEND_FIRST, e, 0, MTU_BYTES, 0);
+	send_part(OP_SEND_MIDDLE, PSN(e + 1), 100, MTU_BYTES, 0x100);
+	send_part(OP_SEND_MIDDLE, PSN(e + 1), MTU_BYTES, MTU_BYTES, 0);
+	send_part(OP_SEND_LAST, PSN(e + 2), 700, 300, 0x80000000);
+	want_quiet(V.peer_qpn, QUIET_MS);
+	want_no_wc(&V, 0);
+	send_part(OP_SEND_LAST, PSN(e + 2), 2 * MTU_BYTES, 300, 0);
+	want_ack(&V, SYN_ACK, PSN(e + 2));
+	if (want_wc(&V, 0x83, IBV_WC_SUCCESS, &wc)) {
+		if (wc.byte_len != len)
+			fail("completion byte_len %u, must be %u",
+			     wc.byte_len, len);
+		lbuf_is(0, pay, len);
+		lbuf_is(len, NULL, PG - len);
+	}
+	want_state(&V, IBV_QPS_RTS);
+	want_counters(&B, CBIT(C_BAD_ICRC));
 out:
 	victim_free(&V);
 }
@@ -714,12 +824,14 @@ static const struct {
 	{ "item 3: ATOMIC ACK PSN p-5 completes no SEND (rx_drop_stale_resp)", c_stale_atomic_old },
 	{ "item 3: ATOMIC ACK PSN p completes no SEND (rx_drop_stale_resp)", c_stale_atomic_same },
 	{ "item 3: SEND p, READ p+1: READ RESPONSE p+1 completes both, data lands", c_send_read },
+	{ "bad-ICRC READ RESPONSE Middles dropped, no new request, the READ completes", c_read_bad_icrc },
 	{ "item 8: rnr_retry 1: SEND #1 RNR NAK, retransmitted, ACK: success", c_rnr_first },
 	{ "item 8: rnr_retry 1: SEND #2 RNR NAK, retransmitted, ACK: success", c_rnr_second },
 	{ "item 8: rnr_retry 1: SEND #3 RNR NAK twice: RNR_RETRY_EXC_ERR", c_rnr_exceeded },
 	{ "item 8: RNR NAK for an acknowledged PSN does not stall the SQ", c_rnr_stale },
 	{ "item 1: UD SEND longer than the receive dropped, QP RTS, WQE kept", c_ud_long },
 	{ "item 1: UC SEND longer than the receive dropped, QP RTS, WQE kept", c_uc_long },
+	{ "bad-ICRC SEND Middle and Last dropped, the SEND completes whole", c_send_bad_icrc },
 	{ "item 1: 1000-byte datagram to QP1 leaves the GSI QP in RTS", c_gsi_long },
 	{ "a QP destroyed right after a fatal frame, 100 times", c_kill_destroy },
 	{ "flood: random and mutated frames, guard pages and other PD intact", c_flood },
