@@ -334,11 +334,9 @@ static void sroce_comp_read(struct sroce_qp *qp, struct sroce_pkt *pkt)
 		err = sroce_sge_from_skb(sdev, qp->ibqp.pd, w->sge, w->num_sge,
 					 off, pkt->skb, pkt->pos, pkt->pay_off,
 					 want, pkt->icrc_due ? &crc : NULL);
-		if (!err && pkt->icrc_due && !sroce_pkt_icrc_end(pkt, crc))
+		if (!sroce_pkt_icrc_copied(pkt, err, crc))
 			return;
 		if (err) {
-			if (!sroce_pkt_icrc_settle(pkt))
-				return;
 			w->state = SROCE_SWQE_DONE;
 			w->status = IB_WC_LOC_PROT_ERR;
 			return;

@@ -192,11 +192,9 @@ static enum sroce_resp_verdict sroce_resp_send(struct sroce_qp *qp,
 					 pkt->skb, pkt->pos, pkt->pay_off,
 					 pkt->paylen,
 					 pkt->icrc_due ? &crc : NULL);
-		if (!err && pkt->icrc_due && !sroce_pkt_icrc_end(pkt, crc))
+		if (!sroce_pkt_icrc_copied(pkt, err, crc))
 			return SROCE_RESP_DROP;
 		if (err) {
-			if (!sroce_pkt_icrc_settle(pkt))
-				return SROCE_RESP_DROP;
 			sroce_resp_fail_wqe(qp, IB_WC_LOC_PROT_ERR, false,
 					    kick);
 			return SROCE_RESP_OP_ERR;
@@ -291,10 +289,10 @@ sroce_resp_write_held(struct sroce_qp *qp, struct sroce_pkt *pkt,
 		err = sroce_mr_from_skb(mr, resp->wva + resp->msg_off,
 					pkt->skb, pkt->pos, pkt->pay_off,
 					pkt->paylen, pkt->icrc_due ? &crc : NULL);
+		if (!sroce_pkt_icrc_copied(pkt, err, crc))
+			return SROCE_RESP_DROP;
 		if (err)
 			return SROCE_RESP_ACCESS;
-		if (pkt->icrc_due && !sroce_pkt_icrc_end(pkt, crc))
-			return SROCE_RESP_DROP;
 	}
 	if (!sroce_pkt_icrc_settle(pkt))
 		return SROCE_RESP_DROP;

@@ -173,15 +173,22 @@ bool sroce_pkt_icrc_settle(struct sroce_pkt *pkt)
 }
 
 /**
- * sroce_pkt_icrc_end() - finish a due ICRC whose payload is folded in
- * @pkt: a packet with its ICRC due.
- * @crc: @pkt->icrc with the whole payload folded in, as it was copied.
+ * sroce_pkt_icrc_copied() - the ICRC of @pkt once its payload was copied
+ * @pkt: a packet from the checks.
+ * @err: the copy's result.
+ * @crc: when @pkt's ICRC is due, @pkt->icrc with the payload folded in as
+ *	it was copied (used only when @err is 0).
  *
- * Adds the pad and compares. Returns as sroce_pkt_icrc_settle().
+ * A due ICRC whose whole payload was folded in gets the pad and is
+ * compared; one whose copy failed is checked from the skb. Returns as
+ * sroce_pkt_icrc_settle().
  */
-bool sroce_pkt_icrc_end(struct sroce_pkt *pkt, u32 crc)
+bool sroce_pkt_icrc_copied(struct sroce_pkt *pkt, int err, u32 crc)
 {
-	return sroce_pkt_icrc_from(pkt, pkt->pay_off + pkt->paylen, crc);
+	if (!err && pkt->icrc_due)
+		return sroce_pkt_icrc_from(pkt, pkt->pay_off + pkt->paylen,
+					   crc);
+	return sroce_pkt_icrc_settle(pkt);
 }
 
 static int sroce_rx_check(struct sroce_pkt *pkt)

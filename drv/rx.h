@@ -57,7 +57,7 @@ struct sroce_skb_pos;
  *	expected PSN, and every check of the responder or completer passed)
  *	is copied to where that message's bytes go (the MR of the WRITE, the
  *	receive WQE of the SEND, the SGEs of the READ) with the payload CRCed
- *	in the same pass, then sroce_pkt_icrc_end(); whatever else is done
+ *	in the same pass, then sroce_pkt_icrc_copied(); whatever else is done
  *	with it waits for sroce_pkt_icrc_settle(). A bad one then has no
  *	effect but to have written bytes of the message under way, which its
  *	good retransmission writes again.
@@ -105,6 +105,6 @@ int sroce_rx(struct sk_buff *skb);
 rx_handler_result_t sroce_rx_handler(struct sk_buff **pskb);
 void sroce_rx_queued(struct sroce_qp *qp, struct sk_buff *skb);
 bool sroce_pkt_icrc_settle(struct sroce_pkt *pkt);
-bool sroce_pkt_icrc_end(struct sroce_pkt *pkt, u32 crc);
+bool sroce_pkt_icrc_copied(struct sroce_pkt *pkt, int err, u32 crc);
 
 #endif /* _SROCE_RX_H */
