@@ -216,14 +216,18 @@ out:
 	victim_free(&V);
 }
 
-/* A READ response to @V, @n bytes of pay + @off, its ICRC xored with @bad. */
-static void rr_part(uint8_t op, uint32_t psn, uint32_t off, uint32_t n,
-		    uint32_t bad)
+/*
+ * Part of a SEND or READ response to @V: @n bytes of pay + @off, an ACK
+ * AETH where the opcode has one, AckReq on a SEND Last, the ICRC xored
+ * with @bad.
+ */
+static void part(uint8_t op, uint32_t psn, uint32_t off, uint32_t n,
+		 uint32_t bad)
 {
 	uint8_t tp[MAX_FRAME];
 	struct fpkt f = {
 		.op = op, .qpn = V.qpn, .psn = psn, .pad = -1, .syn = SYN_ACK,
-		.pay = pay + off, .paylen = n,
+		.ackreq = op == OP_SEND_LAST, .pay = pay + off, .paylen = n,
 	};
 
 	peer_send_tp(tp, tp_build(tp, &f), true, bad);
@@ -250,14 +254,14 @@ static void c_read_bad_icrc(void)
 	    !want_req(&V, OP_READ_REQ, p, WAIT_MS))
 		goto out;
 	counters_read(&B);
-	rr_part(OP_RR_FIRST, p, 0, MTU_BYTES, 0);
-	rr_part(OP_RR_MIDDLE, PSN(p + 1), 900, MTU_BYTES, 0x100);
-	rr_part(OP_RR_MIDDLE, PSN(p + 3), 900, MTU_BYTES, 0x1);
+	part(OP_RR_FIRST, p, 0, MTU_BYTES, 0);
+	part(OP_RR_MIDDLE, PSN(p + 1), 900, MTU_BYTES, 0x100);
+	part(OP_RR_MIDDLE, PSN(p + 3), 900, MTU_BYTES, 0x1);
 	want_quiet(V.peer_qpn, QUIET_MS);
 	want_no_wc(&V, 0);
-	rr_part(OP_RR_MIDDLE, PSN(p + 1), 200, MTU_BYTES, 0);
-	rr_part(OP_RR_MIDDLE, PSN(p + 2), 400, MTU_BYTES, 0);
-	rr_part(OP_RR_LAST, PSN(p + 3), 600, 200, 0);
+	part(OP_RR_MIDDLE, PSN(p + 1), 200, MTU_BYTES, 0);
+	part(OP_RR_MIDDLE, PSN(p + 2), 400, MTU_BYTES, 0);
+	part(OP_RR_LAST, PSN(p + 3), 600, 200, 0);
 	if (want_wc(&V, 0x63, IBV_WC_SUCCESS, &wc)) {
 		if (wc.byte_len != len)
 			fail("READ completion byte_len %u, must be %u",
@@ -437,19 +441,6 @@ out:
 	victim_free(&V);
 }
 
-/* Part of an RC SEND to @V, its ICRC xored with @bad. */
-static void send_part(uint8_t op, uint32_t psn, uint32_t off, uint32_t n,
-		      uint32_t bad)
-{
-	uint8_t tp[MAX_FRAME];
-	struct fpkt f = {
-		.op = op, .qpn = V.qpn, .psn = psn, .pad = -1,
-		.ackreq = op == OP_SEND_LAST, .pay = pay + off, .paylen = n,
-	};
-
-	peer_send_tp(tp, tp_build(tp, &f), true, bad);
-}
-
 /*
  * The responder copies a SEND's Middle and Last into the receive WQE
  * before their ICRC is checked (rx.h): each sent first with a bad ICRC
@@ -469,13 +460,13 @@ static void c_send_bad_icrc(void)
 		goto out;
 	counters_read(&B);
 	e = V.rq_psn;
-	send_part(OP_SEND_FIRST, e, 0, MTU_BYTES, 0);
-	send_part(OP_SEND_MIDDLE, PSN(e + 1), 100, MTU_BYTES, 0x100);
-	send_part(OP_SEND_MIDDLE, PSN(e + 1), MTU_BYTES, MTU_BYTES, 0);
-	send_part(OP_SEND_LAST, PSN(e + 2), 700, 300, 0x80000000);
+	part(OP_SEND_FIRST, e, 0, MTU_BYTES, 0);
+	part(OP_SEND_MIDDLE, PSN(e + 1), 100, MTU_BYTES, 0x100);
+	part(OP_SEND_MIDDLE, PSN(e + 1), MTU_BYTES, MTU_BYTES, 0);
+	part(OP_SEND_LAST, PSN(e + 2), 700, 300, 0x80000000);
 	want_quiet(V.peer_qpn, QUIET_MS);
 	want_no_wc(&V, 0);
-	send_part(OP_SEND_LAST, PSN(e + 2), 2 * MTU_BYTES, 300, 0);
+	part(OP_SEND_LAST, PSN(e + 2), 2 * MTU_BYTES, 300, 0);
 	want_ack(&V, SYN_ACK, PSN(e + 2));
 	if (want_wc(&V, 0x83, IBV_WC_SUCCESS, &wc)) {
 		if (wc.byte_len != len)
