@@ -175,6 +175,7 @@ static void sroce_req_flush_locked(struct sroce_qp *qp,
 	if (req->dead)
 		return;
 	del_timer(&req->timer);
+	req->timing = false;
 	req->rnr_wait = false;
 	for (i = qp->sq.cons; i != prod; i = sroce_queue_next(&qp->sq, i)) {
 		u64 wr_id;
@@ -220,6 +221,26 @@ static unsigned long sroce_req_timeout(struct sroce_qp *qp)
 	return max(usecs_to_jiffies(usecs), msecs_to_jiffies(10));
 }
 
+/**
+ * sroce_req_timer_at() - make the timer fire at @when
+ * @qp: an RC QP, req.lock held.
+ * @when: in jiffies.
+ */
+void sroce_req_timer_at(struct sroce_qp *qp, unsigned long when)
+{
+	struct sroce_req *req = &qp->req;
+
+	lockdep_assert_held(&req->lock);
+	req->timer_due = when;
+	mod_timer(&req->timer, when);
+}
+
+/*
+ * The retransmit deadline moves on every arm; the timer only when it would
+ * fire after it. A timer that fires early goes on to the deadline, and one
+ * that finds nothing in flight does nothing: a mod_timer() and a
+ * del_timer() per round trip are not paid.
+ */
 static void sroce_req_arm(struct sroce_qp *qp)
 {
 	struct sroce_req *req = &qp->req;
@@ -231,10 +252,14 @@ static void sroce_req_arm(struct sroce_qp *qp)
 		return;
 	/* a local ACK timeout of 0 means: wait for ever (IBTA 11.2.4.2) */
 	if (req->una == req->psn || !qp->params.timeout) {
-		del_timer(&req->timer);
+		req->timing = false;
 		return;
 	}
-	mod_timer(&req->timer, jiffies + sroce_req_timeout(qp));
+	req->deadline = jiffies + sroce_req_timeout(qp);
+	req->timing = true;
+	if (!timer_pending(&req->timer) ||
+	    time_before(req->deadline, req->timer_due))
+		sroce_req_timer_at(qp, req->deadline);
 }
 
 /* Called by the completer whenever an ACK moved @una forward by @acked. */
@@ -331,6 +356,17 @@ static void sroce_req_timer(struct timer_list *t)
 	spin_lock_bh(&req->lock);
 	if (req->dead)
 		goto out_unlock;
+	if (!req->rnr_wait) {
+		/* answered since it was set */
+		if (!req->timing)
+			goto out_unlock;
+		if (time_before(jiffies, req->deadline)) {
+			sroce_req_timer_at(qp, req->deadline);
+			goto out_unlock;
+		}
+	}
+	/* what is sent from here on arms it again */
+	req->timing = false;
 	req->gap = false;
 	if (req->rnr_wait) {
 		req->rnr_wait = false;
@@ -608,7 +644,7 @@ void sroce_req_run_locked(struct sroce_qp *qp, struct sroce_kick *kick)
 		WRITE_ONCE(req->tx_cpu, smp_processor_id());
 	if (!rc)
 		req->una = req->psn;
-	if (!timer_pending(&req->timer))
+	if (!req->timing)
 		sroce_req_arm(qp);
 	sroce_req_complete(qp, kick);
 }
@@ -687,6 +723,7 @@ void sroce_req_reset(struct sroce_qp *qp)
 
 	spin_lock_bh(&req->lock);
 	del_timer(&req->timer);
+	req->timing = false;
 	/* the producer side is an irq-safe lock (kernel ULPs post anywhere) */
 	spin_lock_irqsave(&req->post_lock, flags);
 	sroce_queue_reset(&qp->sq);

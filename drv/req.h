@@ -25,6 +25,8 @@
  *  - sroce_comp_rx(): the receive path (softirq), for response opcodes.
  *  - sroce_req_flush(): modify_qp to ERR and the error paths.
  *  - sroce_req_reset(): modify_qp to RESET.
+ *  - sroce_req_timer_at(): the completer for an RNR NAK, and the
+ *    requester's own arming, req.lock held.
  *  - sroce_req_packet()/sroce_req_batch_send() (req_pkt.c): the
  *    requester's run, req.lock held.
  */
@@ -104,7 +106,11 @@ struct sroce_kick {
  * @halted: a WQE failed before it went out; nothing after it is sent, the
  *	QP goes to the error state when it completes and flushes the rest.
  * @rnr_wait: an RNR NAK holds the requester until the timer fires.
- * @timer: retransmit and RNR timer.
+ * @timer: retransmit and RNR timer; it may be set to fire earlier than
+ *	due (sroce_req_arm()).
+ * @timer_due: when the timer was last set to fire.
+ * @deadline: when packets in flight are due to be sent again.
+ * @timing: @deadline covers packets in flight.
  * @work: deferred runs (post_send from hard irq context).
  * @tx_cpu: the CPU of the last run that sent packets (sroce_req_away()).
  * @mtu: path MTU in bytes, from modify_qp.
@@ -138,6 +144,9 @@ struct sroce_req {
 	int tx_cpu;
 	u32 mtu;
 	struct timer_list timer;
+	unsigned long timer_due;
+	unsigned long deadline;
+	bool timing;
 	struct delayed_work work;
 	struct sroce_tx_wait txw;
 };
@@ -166,6 +175,7 @@ void sroce_req_flush(struct sroce_qp *qp);
 void sroce_req_reset(struct sroce_qp *qp);
 void sroce_req_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 			int mask, bool entered_sqd);
+void sroce_req_timer_at(struct sroce_qp *qp, unsigned long when);
 void sroce_req_progress(struct sroce_qp *qp, u32 acked);
 void sroce_req_lost(struct sroce_qp *qp);
 bool sroce_req_rewind(struct sroce_qp *qp, u32 psn);

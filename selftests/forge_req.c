@@ -402,6 +402,48 @@ out:
 	victim_free(&V);
 }
 
+/*
+ * Local ACK timeout 15 (134 ms). SEND #1 is ACKed at once, which leaves the
+ * requester's timer set for it; #2, posted 80 ms later, must get its own
+ * 134 ms, not #1's remainder, and be sent again each time it runs out.
+ */
+static void c_timeout_after_ack(void)
+{
+	uint32_t p = 0x5000;
+	struct vopts o;
+	long t0;
+	int i;
+
+	vopts_req(&o, p, 0);
+	o.timeout = 15;
+	if (!begin(&o))
+		return;
+	if (!post(&V, IBV_WR_SEND, 0, 32, 0x76) ||
+	    !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
+		goto out;
+	answer(&V, OP_ACK, SYN_ACK, p, 0);
+	if (!want_wc(&V, 0x76, IBV_WC_SUCCESS, NULL))
+		goto out;
+	msleep(80);
+	if (!post(&V, IBV_WR_SEND, 0, 32, 0x77) ||
+	    !want_req(&V, OP_SEND_ONLY, p + 1, WAIT_MS))
+		goto out;
+	t0 = now_ms();
+	if (!want_quiet(V.peer_qpn, 90))
+		goto out;
+	for (i = 0; i < 2; i++) {
+		if (!want_req(&V, OP_SEND_ONLY, p + 1, WAIT_MS))
+			goto out;
+		note("sent again %ld ms after it first was", now_ms() - t0);
+		t0 = now_ms();
+	}
+	answer(&V, OP_ACK, SYN_ACK, p + 1, 0);
+	want_wc(&V, 0x77, IBV_WC_SUCCESS, NULL);
+	want_state(&V, IBV_QPS_RTS);
+out:
+	victim_free(&V);
+}
+
 /* --- item 1: UD, UC and GSI receivers ---------------------------------------- */
 
 static void c_ud_long(void)
@@ -820,6 +862,7 @@ static const struct {
 	{ "item 8: rnr_retry 1: SEND #2 RNR NAK, retransmitted, ACK: success", c_rnr_second },
 	{ "item 8: rnr_retry 1: SEND #3 RNR NAK twice: RNR_RETRY_EXC_ERR", c_rnr_exceeded },
 	{ "item 8: RNR NAK for an acknowledged PSN does not stall the SQ", c_rnr_stale },
+	{ "a SEND after an ACKed one gets its whole local ACK timeout, then is resent", c_timeout_after_ack },
 	{ "item 1: UD SEND longer than the receive dropped, QP RTS, WQE kept", c_ud_long },
 	{ "item 1: UC SEND longer than the receive dropped, QP RTS, WQE kept", c_uc_long },
 	{ "bad-ICRC SEND Middle and Last dropped, the SEND completes whole", c_send_bad_icrc },
