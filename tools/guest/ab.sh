@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tools/guest/ab.sh MTU TEST SIZE ITERS ROUNDS A B: the same perftest
-# cell for two drivers, alternated ROUNDS times in one boot (A, B, A, B
-# ...; tools/ab runs it with tools/vm-run --no-sroce). A driver is "rxe"
-# (modprobe rdma_rxe) or the path of a sroce.ko (insmod; the module tree's
-# sroce is loaded once first for its dependencies). One line per run on
+# tools/guest/ab.sh MTU TEST SIZE ITERS ROUNDS A B [C ...]: the same
+# perftest cell for two or more drivers, taken in turn ROUNDS times in one
+# boot (A, B, C, A, B, C ...; tools/ab runs it with tools/vm-run
+# --no-sroce). A driver is "rxe" (modprobe rdma_rxe) or the path of a
+# sroce.ko (insmod; the module tree's sroce is loaded once first for its
+# dependencies). One line per run on
 # stdout: "ab-result name=... round=R value=MiB/s|usec|fail|clock" (usec:
 # a latency test's t_typical; clock: perftest's CPU clock calibration
 # failed, so its number means nothing).
@@ -16,8 +17,9 @@ set -uo pipefail
 # shellcheck source=roce-net.sh
 . "$SROCE_REPO/tools/guest/roce-net.sh"
 
-[ $# -eq 7 ] || { echo "usage: $0 MTU TEST SIZE ITERS ROUNDS A B" >&2; exit 2; }
+[ $# -ge 7 ] || { echo "usage: $0 MTU TEST SIZE ITERS ROUNDS A B [C ...]" >&2; exit 2; }
 MTU=$1 TEST=$2 SIZE=$3 ITERS=$4 ROUNDS=$5
+shift 5
 
 rn_net_up && rn_set_mtu "$MTU" || exit 1
 modprobe sroce && rmmod sroce || exit 1
@@ -48,6 +50,7 @@ run_one() {
 }
 
 for r in $(seq "$ROUNDS"); do
-	run_one "$6" "$r"
-	run_one "$7" "$r"
+	for drv in "$@"; do
+		run_one "$drv" "$r"
+	done
 done
