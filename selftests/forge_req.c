@@ -360,6 +360,16 @@ out:
 	victim_free(&VN);
 }
 
+/* A 32-byte SEND at @psn on the wire, ACKed, completed with success. */
+static bool send_acked(struct victim *v, uint32_t psn, uint64_t wr_id)
+{
+	if (!post(v, IBV_WR_SEND, 0, 32, wr_id) ||
+	    !want_req(v, OP_SEND_ONLY, psn, WAIT_MS))
+		return false;
+	answer(v, OP_ACK, SYN_ACK, psn, 0);
+	return want_wc(v, wr_id, IBV_WC_SUCCESS, NULL);
+}
+
 static void c_rnr_stale(void)
 {
 	struct vopts o;
@@ -371,11 +381,7 @@ static void c_rnr_stale(void)
 	if (!begin(&o))
 		return;
 	p = V.sq_psn;
-	if (!post(&V, IBV_WR_SEND, 0, 32, 0x74) ||
-	    !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
-		goto out;
-	answer(&V, OP_ACK, SYN_ACK, p, 0);
-	if (!want_wc(&V, 0x74, IBV_WC_SUCCESS, NULL))
+	if (!send_acked(&V, p, 0x74))
 		goto out;
 	/* an RNR NAK (655 ms) for the PSN just acknowledged */
 	answer(&V, OP_ACK, SYN_RNR(0), p, 0);
@@ -418,11 +424,7 @@ static void c_timeout_after_ack(void)
 	o.timeout = 15;
 	if (!begin(&o))
 		return;
-	if (!post(&V, IBV_WR_SEND, 0, 32, 0x76) ||
-	    !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
-		goto out;
-	answer(&V, OP_ACK, SYN_ACK, p, 0);
-	if (!want_wc(&V, 0x76, IBV_WC_SUCCESS, NULL))
+	if (!send_acked(&V, p, 0x76))
 		goto out;
 	msleep(80);
 	if (!post(&V, IBV_WR_SEND, 0, 32, 0x77) ||
