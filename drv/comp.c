@@ -138,8 +138,8 @@ static void sroce_comp_rnr(struct sroce_qp *qp, u32 psn, u8 timer)
 	if (!sroce_req_rewind(qp, psn) || req->dead)
 		return;
 	req->rnr_wait = true;
-	sroce_req_timer_at(qp, jiffies +
-			   usecs_to_jiffies(sroce_rnr_usecs[timer & 31]));
+	mod_timer(&req->timer, jiffies +
+		  usecs_to_jiffies(sroce_rnr_usecs[timer & 31]));
 }
 
 static void sroce_comp_aeth(struct sroce_qp *qp, struct sroce_pkt *pkt)

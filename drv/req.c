@@ -221,25 +221,12 @@ static unsigned long sroce_req_timeout(struct sroce_qp *qp)
 	return max(usecs_to_jiffies(usecs), msecs_to_jiffies(10));
 }
 
-/**
- * sroce_req_timer_at() - make the timer fire at @when
- * @qp: an RC QP, req.lock held.
- * @when: in jiffies.
- */
-void sroce_req_timer_at(struct sroce_qp *qp, unsigned long when)
-{
-	struct sroce_req *req = &qp->req;
-
-	lockdep_assert_held(&req->lock);
-	req->timer_due = when;
-	mod_timer(&req->timer, when);
-}
-
 /*
  * The retransmit deadline moves on every arm; the timer only when it would
  * fire after it. A timer that fires early goes on to the deadline, and one
  * that finds nothing in flight does nothing: a mod_timer() and a
- * del_timer() per round trip are not paid.
+ * del_timer() per round trip are not paid. Every mod_timer() of the timer
+ * holds req.lock, so its expires field is stable here.
  */
 static void sroce_req_arm(struct sroce_qp *qp)
 {
@@ -258,8 +245,8 @@ static void sroce_req_arm(struct sroce_qp *qp)
 	req->deadline = jiffies + sroce_req_timeout(qp);
 	req->timing = true;
 	if (!timer_pending(&req->timer) ||
-	    time_before(req->deadline, req->timer_due))
-		sroce_req_timer_at(qp, req->deadline);
+	    time_before(req->deadline, req->timer.expires))
+		mod_timer(&req->timer, req->deadline);
 }
 
 /* Called by the completer whenever an ACK moved @una forward by @acked. */
@@ -361,7 +348,7 @@ static void sroce_req_timer(struct timer_list *t)
 		if (!req->timing)
 			goto out_unlock;
 		if (time_before(jiffies, req->deadline)) {
-			sroce_req_timer_at(qp, req->deadline);
+			mod_timer(&req->timer, req->deadline);
 			goto out_unlock;
 		}
 	}

@@ -25,8 +25,6 @@
  *  - sroce_comp_rx(): the receive path (softirq), for response opcodes.
  *  - sroce_req_flush(): modify_qp to ERR and the error paths.
  *  - sroce_req_reset(): modify_qp to RESET.
- *  - sroce_req_timer_at(): the completer for an RNR NAK, and the
- *    requester's own arming, req.lock held.
  *  - sroce_req_packet()/sroce_req_batch_send() (req_pkt.c): the
  *    requester's run, req.lock held.
  */
@@ -106,9 +104,8 @@ struct sroce_kick {
  * @halted: a WQE failed before it went out; nothing after it is sent, the
  *	QP goes to the error state when it completes and flushes the rest.
  * @rnr_wait: an RNR NAK holds the requester until the timer fires.
- * @timer: retransmit and RNR timer; it may be set to fire earlier than
- *	due (sroce_req_arm()).
- * @timer_due: when the timer was last set to fire.
+ * @timer: retransmit and RNR timer, set only under @lock; it may be set
+ *	to fire earlier than due (sroce_req_arm()).
  * @deadline: when packets in flight are due to be sent again.
  * @timing: @deadline covers packets in flight.
  * @work: deferred runs (post_send from hard irq context).
@@ -144,7 +141,6 @@ struct sroce_req {
 	int tx_cpu;
 	u32 mtu;
 	struct timer_list timer;
-	unsigned long timer_due;
 	unsigned long deadline;
 	bool timing;
 	struct delayed_work work;
@@ -175,7 +171,6 @@ void sroce_req_flush(struct sroce_qp *qp);
 void sroce_req_reset(struct sroce_qp *qp);
 void sroce_req_modified(struct sroce_qp *qp, const struct ib_qp_attr *attr,
 			int mask, bool entered_sqd);
-void sroce_req_timer_at(struct sroce_qp *qp, unsigned long when);
 void sroce_req_progress(struct sroce_qp *qp, u32 acked);
 void sroce_req_lost(struct sroce_qp *qp);
 bool sroce_req_rewind(struct sroce_qp *qp, u32 psn);
