@@ -15,7 +15,6 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <immintrin.h>
 
 #include "clmul.h"

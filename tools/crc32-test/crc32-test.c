@@ -89,7 +89,7 @@ static void bench_clmul(int n, const u8 *buf, u8 *dst)
 	unsigned int s, i;
 	u32 sink = 0;
 
-	for (s = 0; s < 3; s++) {
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
 		size_t len = sizes[s];
 		unsigned int m = (unsigned int)n * (4096 / len);
 		double t0, t1, t2, t3;
@@ -119,11 +119,10 @@ int main(int argc, char **argv)
 	static u8 buf[65536 + 16], dst[65536 + 16];
 	unsigned int i, fails = 0, cases = 0;
 	int bench = argc == 3 && !strcmp(argv[1], "--bench");
-	int clmul = 0;
+	int clmul = !clmul_crc32_init();
 	u32 x = 1;
 
 	tab_init();
-	clmul = !clmul_crc32_init();
 	printf("PCLMULQDQ: %s\n", clmul ? "yes, the carry-less CRC is checked too" :
 	       "no, the carry-less CRC is not run");
 	for (i = 0; i < sizeof(buf); i++) {
