@@ -128,11 +128,19 @@ static __always_inline u32 sroce_crc32_run(u32 crc, const bool copy, u8 *dst,
 
 u32 sroce_crc32(u32 crc, const void *buf, size_t len)
 {
+	if (static_branch_unlikely(&sroce_crc32_clmul_on) &&
+	    len >= SROCE_CRC32_CLMUL_MIN &&
+	    sroce_crc32_clmul(&crc, NULL, buf, len))
+		return crc;
 	return sroce_crc32_run(crc, false, NULL, buf, len);
 }
 
 u32 sroce_crc32_copy(u32 crc, void *dst, const void *src, size_t len)
 {
+	if (static_branch_unlikely(&sroce_crc32_clmul_on) &&
+	    len >= SROCE_CRC32_CLMUL_MIN &&
+	    sroce_crc32_clmul(&crc, dst, src, len))
+		return crc;
 	return sroce_crc32_run(crc, true, dst, src, len);
 }
 

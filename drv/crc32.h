@@ -17,6 +17,12 @@
  * and then the CRC over the copy), and the CRC is of exactly what was
  * stored, whatever a user does to @src meanwhile.
  *
+ * On a CPU with PCLMULQDQ both take the crypto API's crc32-pclmul for
+ * buffers from SROCE_CRC32_CLMUL_MIN bytes (crc32_clmul.c), wherever SIMD
+ * is usable: sroce_crc32_clmul_init() takes it at load, before the
+ * self-test, and sets sroce_crc32_clmul_on; sroce_crc32_clmul_exit() at
+ * unload or a failed load.
+ *
  * Pure functions, any context. sroce_crc32_selftest() runs at module load
  * (init code and data: gone once the module is loaded).
  */
@@ -24,7 +30,16 @@
 #define _SROCE_CRC32_H
 
 #include <linux/init.h>
+#include <linux/jump_label.h>
 #include <linux/types.h>
+
+/* from here up both take crc32-pclmul where they have it */
+#define SROCE_CRC32_CLMUL_MIN	1024
+
+DECLARE_STATIC_KEY_FALSE(sroce_crc32_clmul_on);
+bool sroce_crc32_clmul(u32 *crc, void *dst, const void *src, size_t len);
+void __init sroce_crc32_clmul_init(void);
+void sroce_crc32_clmul_exit(void);
 
 u32 sroce_crc32(u32 crc, const void *buf, size_t len);
 u32 sroce_crc32_copy(u32 crc, void *dst, const void *src, size_t len);

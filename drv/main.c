@@ -32,18 +32,20 @@ static int __init sroce_init(void)
 {
 	int err;
 
+	/* first, so that the self-test covers the path it may have chosen */
+	sroce_crc32_clmul_init();
 	err = sroce_crc32_selftest();
 	if (err)
-		return err;
+		goto err_clmul_exit;
 	err = sroce_icrc_selftest();
 	if (err)
-		return err;
+		goto err_clmul_exit;
 
 	/* the packet path reads the table as soon as a socket is open */
 	sroce_opcode_init();
 	err = sroce_netns_init();
 	if (err)
-		return err;
+		goto err_clmul_exit;
 
 	err = sroce_rxq_wq_init();
 	if (err)
@@ -63,6 +65,8 @@ err_rxq_wq_exit:
 	sroce_rxq_wq_exit();
 err_netns_exit:
 	sroce_netns_exit();
+err_clmul_exit:
+	sroce_crc32_clmul_exit();
 	return err;
 }
 
@@ -75,6 +79,7 @@ static void __exit sroce_exit(void)
 	sroce_frag_exit();
 	sroce_rxq_wq_exit();
 	sroce_netns_exit();
+	sroce_crc32_clmul_exit();
 	pr_info("sroce: unloaded\n");
 }
 

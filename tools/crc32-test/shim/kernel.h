@@ -13,11 +13,6 @@ typedef uint64_t u64;
 typedef uint64_t __le64;
 #ifndef __always_inline
 #define __always_inline __inline __attribute__((__always_inline__))
-
-static inline void put_unaligned_le64(u64 v, void *p)
-{
-	memcpy(p, &v, sizeof(v));
-}
 #endif
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
