@@ -7,7 +7,8 @@
  * crc32_le()) and memcpy() then CRC against the one-pass copy, so that the
  * speed-ups can be measured under TCG too. Where the CPU has PCLMULQDQ it
  * checks and times a carry-less multiply CRC (clmul.c) as well: what the
- * kernel's crc32-pclmul would give on such a CPU.
+ * kernel's crc32-pclmul gives on such a CPU, and times what
+ * kernel_fpu_begin() adds to each use (drv/crc32_clmul.c's threshold).
  *
  *	crc32-test            check; exit 0 if every case matched
  *	crc32-test --bench N  check fewer cases, then time N passes over a
@@ -114,6 +115,54 @@ static void bench_clmul(int n, const u8 *buf, u8 *dst)
 	}
 }
 
+#ifdef __x86_64__
+#include <cpuid.h>
+
+/*
+ * What kernel_fpu_begin() adds to a carry-less CRC in the kernel: each call
+ * runs fninit and ldmxcsr; the first in a task (or a softirq that interrupts
+ * one) also saves its FPU registers, with XSAVE and, on the way back to user,
+ * XRSTOR. Both timed here, where userspace may run them too.
+ */
+static void bench_fpu(int n)
+{
+	unsigned int a, b, c, d, i, m = (unsigned int)n * 16, mxcsr = 0x1f80;
+	double t0, t1, t2;
+	u32 lo, hi;
+	u8 *area;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) ||
+	    !__get_cpuid_count(0xd, 0, &a, &b, &c, &d))
+		return;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	area = aligned_alloc(64, (b + 63) & ~63u);
+	if (!area)
+		return;
+	memset(area, 0, b);
+	t0 = now();
+	for (i = 0; i < m; i++) {
+		asm volatile("fninit");
+		asm volatile("ldmxcsr %0" : : "m"(mxcsr));
+	}
+	t1 = now();
+	for (i = 0; i < m; i++) {
+		asm volatile("xsave64 %0" : "+m"(*area) : "a"(lo), "d"(hi)
+			     : "memory");
+		asm volatile("xrstor64 %0" : : "m"(*area), "a"(lo), "d"(hi)
+			     : "memory");
+	}
+	t2 = now();
+	printf("kernel_fpu_begin(): fninit and ldmxcsr %.1f ns a call; "
+	       "XSAVE then XRSTOR of %u bytes (XCR0 %#x) %.1f ns\n",
+	       (t1 - t0) / m * 1e9, b, lo, (t2 - t1) / m * 1e9);
+	free(area);
+}
+#else
+static void bench_fpu(int n)
+{
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	static u8 buf[65536 + 16], dst[65536 + 16];
@@ -196,8 +245,10 @@ int main(int argc, char **argv)
 		printf("4 KiB copied: memcpy, fold %.1f MB/s, one pass %.1f MB/s, ratio %.2f\n",
 		       n * 4096.0 / (t3 - t2) / 1e6, n * 4096.0 / (t4 - t3) / 1e6,
 		       (t3 - t2) / (t4 - t3));
-		if (clmul)
+		if (clmul) {
 			bench_clmul(n, buf, dst);
+			bench_fpu(n);
+		}
 	}
 	return fails ? 1 : 0;
 }
