@@ -27,7 +27,7 @@ static void on_signal(int sig)
 int main(void)
 {
 	int nresp = case_resp_count(), nrd = case_rd_count();
-	int nreq = case_req_count(), i, rc;
+	int nreq = case_req_count(), ntimer = case_timer_count(), i, rc;
 	long t0 = now_ms();
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -49,7 +49,7 @@ int main(void)
 		env_teardown();
 		return ktap_finish();
 	}
-	ktap_plan(nresp + nrd + nreq);
+	ktap_plan(nresp + nrd + ntimer + nreq);
 	for (i = 0; i < nresp; i++) {
 		case_ok = true;
 		case_resp(i);
@@ -59,6 +59,11 @@ int main(void)
 		case_ok = true;
 		case_rd(i);
 		ktap_result(case_ok, "%s", case_rd_name(i));
+	}
+	for (i = 0; i < ntimer; i++) {
+		case_ok = true;
+		case_timer(i);
+		ktap_result(case_ok, "%s", case_timer_name(i));
 	}
 	for (i = 0; i < nreq; i++) {
 		case_ok = true;

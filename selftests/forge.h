@@ -242,6 +242,15 @@ void dup_case(uint8_t op, uint32_t off, uint32_t len);
 void drop_case(const uint8_t *tp, size_t n, bool icrc, int cnt,
 	       uint32_t quiet_qpn);
 
+/* forge_req.c: the requester cases' helpers (forge_timer.c too) */
+bool req_begin(struct victim *v, const struct vopts *o);
+void vopts_req(struct vopts *o, uint32_t sq_psn, uint8_t rnr_retry);
+bool req_post(struct victim *v, enum ibv_wr_opcode op, uint32_t off,
+	      uint32_t len, uint64_t wr_id);
+bool want_req(const struct victim *v, uint8_t op, uint32_t psn, int ms);
+void req_answer(const struct victim *v, uint8_t op, uint8_t syn,
+		uint32_t psn, uint32_t paylen);
+
 /* the cases */
 void case_resp(int n);
 int case_resp_count(void);
@@ -252,5 +261,8 @@ const char *case_rd_name(int n);
 void case_req(int n);
 int case_req_count(void);
 const char *case_req_name(int n);
+void case_timer(int n);
+int case_timer_count(void);
+const char *case_timer_name(int n);
 
 #endif /* FORGE_H */

@@ -18,12 +18,13 @@
 #define FLOOD_FRAMES	20000
 #define FLOOD_MAX_MS	120000
 
-static struct victim V, VN;
+static struct victim V;
 static struct counters B;
 static uint8_t pay[2048];
 int kmsg_start;
 
-static bool begin(const struct vopts *o)
+/* A fresh victim @v with @o; the local page and the guards reset. */
+bool req_begin(struct victim *v, const struct vopts *o)
 {
 	int i;
 
@@ -32,14 +33,14 @@ static bool begin(const struct vopts *o)
 	memset(E.lbuf, LFILL, PG);
 	mem_reset();
 	peer_drain();
-	if (victim_new(&V, o)) {
+	if (victim_new(v, o)) {
 		fail("cannot create the victim QP");
 		return false;
 	}
 	return true;
 }
 
-static void vopts_req(struct vopts *o, uint32_t sq_psn, uint8_t rnr_retry)
+void vopts_req(struct vopts *o, uint32_t sq_psn, uint8_t rnr_retry)
 {
 	vopts_rc(o);
 	o->sq_psn = sq_psn;
@@ -48,7 +49,7 @@ static void vopts_req(struct vopts *o, uint32_t sq_psn, uint8_t rnr_retry)
 }
 
 /* Posts a signaled WR on @v from/to the local page. */
-static bool post(struct victim *v, enum ibv_wr_opcode op, uint32_t off,
+bool req_post(struct victim *v, enum ibv_wr_opcode op, uint32_t off,
 		 uint32_t len, uint64_t wr_id)
 {
 	struct ibv_sge sge = {
@@ -94,7 +95,7 @@ static bool post_recv(struct victim *v, uint32_t off, uint32_t len,
 }
 
 /* The victim's request with @op and @psn on the wire. */
-static bool want_req(const struct victim *v, uint8_t op, uint32_t psn,
+bool want_req(const struct victim *v, uint8_t op, uint32_t psn,
 		     int ms)
 {
 	struct rpkt r;
@@ -113,7 +114,7 @@ static bool want_req(const struct victim *v, uint8_t op, uint32_t psn,
 	return true;
 }
 
-static void answer(const struct victim *v, uint8_t op, uint8_t syn,
+void req_answer(const struct victim *v, uint8_t op, uint8_t syn,
 		   uint32_t psn, uint32_t paylen)
 {
 	struct fpkt f = {
@@ -148,19 +149,19 @@ static void stale_case(uint8_t op, int back)
 	uint32_t p;
 
 	vopts_req(&o, 2, 7);	/* p - 5 wraps the 24-bit PSN */
-	if (!begin(&o))
+	if (!req_begin(&V, &o))
 		return;
 	p = V.sq_psn;
-	if (!post(&V, IBV_WR_SEND, 0, 32, 0x51) ||
+	if (!req_post(&V, IBV_WR_SEND, 0, 32, 0x51) ||
 	    !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
 		goto out;
 	counters_read(&B);
-	answer(&V, op, SYN_ACK, PSN(p - back), op == OP_RR_ONLY ? 32 : 0);
+	req_answer(&V, op, SYN_ACK, PSN(p - back), op == OP_RR_ONLY ? 32 : 0);
 	want_no_wc(&V, QUIET_MS);
 	want_state(&V, IBV_QPS_RTS);
 	want_counters(&B, CBIT(C_STALE_RESP));
 	/* the real ACK completes it */
-	answer(&V, OP_ACK, SYN_ACK, p, 0);
+	req_answer(&V, OP_ACK, SYN_ACK, p, 0);
 	want_wc(&V, 0x51, IBV_WC_SUCCESS, NULL);
 	want_state(&V, IBV_QPS_RTS);
 	want_mem();
@@ -195,16 +196,16 @@ static void c_send_read(void)
 	uint32_t p;
 
 	vopts_req(&o, 0x3000, 7);
-	if (!begin(&o))
+	if (!req_begin(&V, &o))
 		return;
 	p = V.sq_psn;
-	if (!post(&V, IBV_WR_SEND, 0, 32, 0x61) ||
-	    !post(&V, IBV_WR_RDMA_READ, 1024, 64, 0x62) ||
+	if (!req_post(&V, IBV_WR_SEND, 0, 32, 0x61) ||
+	    !req_post(&V, IBV_WR_RDMA_READ, 1024, 64, 0x62) ||
 	    !want_req(&V, OP_SEND_ONLY, p, WAIT_MS) ||
 	    !want_req(&V, OP_READ_REQ, p + 1, WAIT_MS))
 		goto out;
 	counters_read(&B);
-	answer(&V, OP_RR_ONLY, SYN_ACK, p + 1, 64);
+	req_answer(&V, OP_RR_ONLY, SYN_ACK, p + 1, 64);
 	want_wc(&V, 0x61, IBV_WC_SUCCESS, NULL);
 	if (want_wc(&V, 0x62, IBV_WC_SUCCESS, &wc) && wc.byte_len != 64)
 		fail("READ completion byte_len %u, must be 64", wc.byte_len);
@@ -247,10 +248,10 @@ static void c_read_bad_icrc(void)
 	struct vopts o;
 
 	vopts_req(&o, 0x3000, 7);
-	if (!begin(&o))
+	if (!req_begin(&V, &o))
 		return;
 	p = V.sq_psn;
-	if (!post(&V, IBV_WR_RDMA_READ, 0, len, 0x63) ||
+	if (!req_post(&V, IBV_WR_RDMA_READ, 0, len, 0x63) ||
 	    !want_req(&V, OP_READ_REQ, p, WAIT_MS))
 		goto out;
 	counters_read(&B);
@@ -277,175 +278,6 @@ out:
 	victim_free(&V);
 }
 
-/* --- item 8: RNR ----------------------------------------------------------- */
-
-/* One SEND answered by an RNR NAK, retransmitted, then ACKed. */
-static void rnr_then_ack(struct victim *v, uint32_t psn, uint64_t wr_id)
-{
-	peer_drain();
-	if (!post(v, IBV_WR_SEND, 0, 32, wr_id) ||
-	    !want_req(v, OP_SEND_ONLY, psn, WAIT_MS))
-		return;
-	counters_read(&B);
-	answer(v, OP_ACK, SYN_RNR(1), psn, 0);
-	if (!want_req(v, OP_SEND_ONLY, psn, WAIT_MS)) {
-		struct ibv_wc wc;
-
-		if (cq_wait(v->cq, &wc, 0))
-			note("instead: completion wr_id 0x%llx %s",
-			     (unsigned long long)wc.wr_id,
-			     ibv_wc_status_str(wc.status));
-		return;
-	}
-	answer(v, OP_ACK, SYN_ACK, psn, 0);
-	want_wc(v, wr_id, IBV_WC_SUCCESS, NULL);
-	want_state(v, IBV_QPS_RTS);
-	want_mem();
-	want_counters(&B, CBIT(C_RCV_RNR));
-}
-
-static void c_rnr_first(void)
-{
-	struct vopts o;
-
-	vopts_req(&o, 0x4000, 1);
-	memset(E.lbuf, LFILL, PG);
-	mem_reset();
-	peer_drain();
-	if (victim_new(&VN, &o)) {
-		fail("cannot create the victim QP");
-		return;
-	}
-	rnr_then_ack(&VN, VN.sq_psn, 0x71);
-}
-
-static void c_rnr_second(void)
-{
-	if (!VN.qp || qp_state(VN.qp) != IBV_QPS_RTS) {
-		fail("the QP of the previous case is gone or not RTS");
-		return;
-	}
-	rnr_then_ack(&VN, PSN(VN.sq_psn + 1), 0x72);
-}
-
-static void c_rnr_exceeded(void)
-{
-	uint32_t psn = PSN(VN.sq_psn + 2);
-	struct vopts o;
-
-	if (!VN.qp || qp_state(VN.qp) != IBV_QPS_RTS) {
-		note("the QP of the previous cases is not RTS: a fresh one with rnr_retry 1");
-		victim_free(&VN);
-		vopts_req(&o, 0x4002, 1);
-		if (victim_new(&VN, &o)) {
-			fail("cannot create the victim QP");
-			return;
-		}
-		psn = VN.sq_psn;
-	}
-	peer_drain();
-	if (!post(&VN, IBV_WR_SEND, 0, 32, 0x73) ||
-	    !want_req(&VN, OP_SEND_ONLY, psn, WAIT_MS))
-		goto out;
-	counters_read(&B);
-	answer(&VN, OP_ACK, SYN_RNR(1), psn, 0);
-	if (!want_req(&VN, OP_SEND_ONLY, psn, WAIT_MS))
-		goto out;
-	answer(&VN, OP_ACK, SYN_RNR(1), psn, 0);
-	want_wc(&VN, 0x73, IBV_WC_RNR_RETRY_EXC_ERR, NULL);
-	want_state(&VN, IBV_QPS_ERR);
-	want_mem();
-	want_counters(&B, CBIT(C_RCV_RNR) | CBIT(C_RNR_EXC));
-out:
-	victim_free(&VN);
-}
-
-/* A 32-byte SEND at @psn on the wire, ACKed, completed with success. */
-static bool send_acked(struct victim *v, uint32_t psn, uint64_t wr_id)
-{
-	if (!post(v, IBV_WR_SEND, 0, 32, wr_id) ||
-	    !want_req(v, OP_SEND_ONLY, psn, WAIT_MS))
-		return false;
-	answer(v, OP_ACK, SYN_ACK, psn, 0);
-	return want_wc(v, wr_id, IBV_WC_SUCCESS, NULL);
-}
-
-static void c_rnr_stale(void)
-{
-	struct vopts o;
-	long t0, dt;
-	uint32_t p;
-	struct rpkt r;
-
-	vopts_req(&o, 0x5000, 7);
-	if (!begin(&o))
-		return;
-	p = V.sq_psn;
-	if (!send_acked(&V, p, 0x74))
-		goto out;
-	/* an RNR NAK (655 ms) for the PSN just acknowledged */
-	answer(&V, OP_ACK, SYN_RNR(0), p, 0);
-	msleep(20);
-	t0 = now_ms();
-	if (!post(&V, IBV_WR_SEND, 0, 32, 0x75))
-		goto out;
-	if (!peer_recv(&r, V.peer_qpn, QUIET_MS)) {
-		dt = peer_recv(&r, V.peer_qpn, WAIT_MS) ? now_ms() - t0 : -1;
-		fail("the next SEND was not on the wire within %d ms (%s %ld ms)",
-		     QUIET_MS, dt < 0 ? "not at all within" : "it came after",
-		     dt < 0 ? (long)WAIT_MS + QUIET_MS : dt);
-	} else if (r.opcode != OP_SEND_ONLY || r.psn != PSN(p + 1)) {
-		fail("opcode 0x%02x PSN 0x%06x, must be the SEND PSN 0x%06x",
-		     r.opcode, r.psn, PSN(p + 1));
-	} else {
-		note("the next SEND was on the wire after %ld ms",
-		     now_ms() - t0);
-	}
-	answer(&V, OP_ACK, SYN_ACK, p + 1, 0);
-	want_wc(&V, 0x75, IBV_WC_SUCCESS, NULL);
-	want_state(&V, IBV_QPS_RTS);
-out:
-	victim_free(&V);
-}
-
-/*
- * Local ACK timeout 15 (134 ms). SEND #1 is ACKed at once, which leaves the
- * requester's timer set for it; #2, posted 80 ms later, must get its own
- * 134 ms, not #1's remainder, and be sent again each time it runs out.
- */
-static void c_timeout_after_ack(void)
-{
-	uint32_t p = 0x5000;
-	struct vopts o;
-	long t0;
-	int i;
-
-	vopts_req(&o, p, 0);
-	o.timeout = 15;
-	if (!begin(&o))
-		return;
-	if (!send_acked(&V, p, 0x76))
-		goto out;
-	msleep(80);
-	if (!post(&V, IBV_WR_SEND, 0, 32, 0x77) ||
-	    !want_req(&V, OP_SEND_ONLY, p + 1, WAIT_MS))
-		goto out;
-	t0 = now_ms();
-	if (!want_quiet(V.peer_qpn, 90))
-		goto out;
-	for (i = 0; i < 2; i++) {
-		if (!want_req(&V, OP_SEND_ONLY, p + 1, WAIT_MS))
-			goto out;
-		note("sent again %ld ms after it first was", now_ms() - t0);
-		t0 = now_ms();
-	}
-	answer(&V, OP_ACK, SYN_ACK, p + 1, 0);
-	want_wc(&V, 0x77, IBV_WC_SUCCESS, NULL);
-	want_state(&V, IBV_QPS_RTS);
-out:
-	victim_free(&V);
-}
-
 /* --- item 1: UD, UC and GSI receivers ---------------------------------------- */
 
 static void c_ud_long(void)
@@ -455,7 +287,7 @@ static void c_ud_long(void)
 	struct fpkt f = { .op = OP_UD_SEND_ONLY, .pad = -1, .qkey = UD_QKEY,
 			  .pay = pay };
 
-	if (!begin(&o))
+	if (!req_begin(&V, &o))
 		return;
 	if (!post_recv(&V, 0, 256 + 40, 0x81))
 		goto out;
@@ -498,7 +330,7 @@ static void c_send_bad_icrc(void)
 	struct vopts o;
 
 	vopts_rc(&o);
-	if (!begin(&o))
+	if (!req_begin(&V, &o))
 		return;
 	if (!post_recv(&V, 0, PG, 0x83))
 		goto out;
@@ -533,7 +365,7 @@ static void c_uc_long(void)
 			   .access = IBV_ACCESS_REMOTE_WRITE };
 	struct fpkt f = { .op = OP_UC_SEND_ONLY, .pad = -1, .pay = pay };
 
-	if (!begin(&o))
+	if (!req_begin(&V, &o))
 		return;
 	if (!post_recv(&V, 0, 256, 0x82))
 		goto out;
@@ -606,7 +438,7 @@ static void c_kill_destroy(void)
 			return;
 		}
 		/* work outstanding on both sides, then a fatal request */
-		post(&V, IBV_WR_SEND, 0, 32, 1);
+		req_post(&V, IBV_WR_SEND, 0, 32, 1);
 		post_recv(&V, 2048, 256, 2);
 		f.qpn = V.qpn;
 		f.psn = V.rq_psn;
@@ -661,9 +493,9 @@ static bool flood_victims(void)
 		post_recv(&FV[i], 2048, 512, 1);
 		post_recv(&FV[i], 2048, 512, 2);
 		if (i == 0) {
-			post(&FV[0], IBV_WR_SEND, 0, 64, 3);
-			post(&FV[0], IBV_WR_RDMA_READ, 1024, 256, 4);
-			post(&FV[0], IBV_WR_ATOMIC_FETCH_AND_ADD, 3072, 8, 5);
+			req_post(&FV[0], IBV_WR_SEND, 0, 64, 3);
+			req_post(&FV[0], IBV_WR_RDMA_READ, 1024, 256, 4);
+			req_post(&FV[0], IBV_WR_ATOMIC_FETCH_AND_ADD, 3072, 8, 5);
 		}
 	}
 	return true;
@@ -816,7 +648,7 @@ static void c_after(void)
 
 	vopts_rc(&o);
 	mem_reset();
-	if (!begin(&o))
+	if (!req_begin(&V, &o))
 		return;
 	f.qpn = V.qpn;
 	f.psn = V.rq_psn;
@@ -860,11 +692,6 @@ static const struct {
 	{ "item 3: ATOMIC ACK PSN p completes no SEND (rx_drop_stale_resp)", c_stale_atomic_same },
 	{ "item 3: SEND p, READ p+1: READ RESPONSE p+1 completes both, data lands", c_send_read },
 	{ "bad-ICRC READ RESPONSE Middles dropped, no new request, the READ completes", c_read_bad_icrc },
-	{ "item 8: rnr_retry 1: SEND #1 RNR NAK, retransmitted, ACK: success", c_rnr_first },
-	{ "item 8: rnr_retry 1: SEND #2 RNR NAK, retransmitted, ACK: success", c_rnr_second },
-	{ "item 8: rnr_retry 1: SEND #3 RNR NAK twice: RNR_RETRY_EXC_ERR", c_rnr_exceeded },
-	{ "item 8: RNR NAK for an acknowledged PSN does not stall the SQ", c_rnr_stale },
-	{ "a SEND after an ACKed one gets its whole local ACK timeout, then is resent", c_timeout_after_ack },
 	{ "item 1: UD SEND longer than the receive dropped, QP RTS, WQE kept", c_ud_long },
 	{ "item 1: UC SEND longer than the receive dropped, QP RTS, WQE kept", c_uc_long },
 	{ "bad-ICRC SEND Middle and Last dropped, the SEND completes whole", c_send_bad_icrc },

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selftests/forge: the requester's timers under forged responses: RNR NAKs
+ * and their wait (issue 12 item 8), and the local ACK timeout.
+ */
+#include <stdio.h>
+
+#include "forge.h"
+
+static struct victim V, VN;
+static struct counters B;
+
+/* One SEND answered by an RNR NAK, retransmitted, then ACKed. */
+static void rnr_then_ack(struct victim *v, uint32_t psn, uint64_t wr_id)
+{
+	peer_drain();
+	if (!req_post(v, IBV_WR_SEND, 0, 32, wr_id) ||
+	    !want_req(v, OP_SEND_ONLY, psn, WAIT_MS))
+		return;
+	counters_read(&B);
+	req_answer(v, OP_ACK, SYN_RNR(1), psn, 0);
+	if (!want_req(v, OP_SEND_ONLY, psn, WAIT_MS)) {
+		struct ibv_wc wc;
+
+		if (cq_wait(v->cq, &wc, 0))
+			note("instead: completion wr_id 0x%llx %s",
+			     (unsigned long long)wc.wr_id,
+			     ibv_wc_status_str(wc.status));
+		return;
+	}
+	req_answer(v, OP_ACK, SYN_ACK, psn, 0);
+	want_wc(v, wr_id, IBV_WC_SUCCESS, NULL);
+	want_state(v, IBV_QPS_RTS);
+	want_mem();
+	want_counters(&B, CBIT(C_RCV_RNR));
+}
+
+static void c_rnr_first(void)
+{
+	struct vopts o;
+
+	vopts_req(&o, 0x4000, 1);
+	if (!req_begin(&VN, &o))
+		return;
+	rnr_then_ack(&VN, VN.sq_psn, 0x71);
+}
+
+static void c_rnr_second(void)
+{
+	if (!VN.qp || qp_state(VN.qp) != IBV_QPS_RTS) {
+		fail("the QP of the previous case is gone or not RTS");
+		return;
+	}
+	rnr_then_ack(&VN, PSN(VN.sq_psn + 1), 0x72);
+}
+
+static void c_rnr_exceeded(void)
+{
+	uint32_t psn = PSN(VN.sq_psn + 2);
+	struct vopts o;
+
+	if (!VN.qp || qp_state(VN.qp) != IBV_QPS_RTS) {
+		note("the QP of the previous cases is not RTS: a fresh one with rnr_retry 1");
+		victim_free(&VN);
+		vopts_req(&o, 0x4002, 1);
+		if (victim_new(&VN, &o)) {
+			fail("cannot create the victim QP");
+			return;
+		}
+		psn = VN.sq_psn;
+	}
+	peer_drain();
+	if (!req_post(&VN, IBV_WR_SEND, 0, 32, 0x73) ||
+	    !want_req(&VN, OP_SEND_ONLY, psn, WAIT_MS))
+		goto out;
+	counters_read(&B);
+	req_answer(&VN, OP_ACK, SYN_RNR(1), psn, 0);
+	if (!want_req(&VN, OP_SEND_ONLY, psn, WAIT_MS))
+		goto out;
+	req_answer(&VN, OP_ACK, SYN_RNR(1), psn, 0);
+	want_wc(&VN, 0x73, IBV_WC_RNR_RETRY_EXC_ERR, NULL);
+	want_state(&VN, IBV_QPS_ERR);
+	want_mem();
+	want_counters(&B, CBIT(C_RCV_RNR) | CBIT(C_RNR_EXC));
+out:
+	victim_free(&VN);
+}
+
+/* A 32-byte SEND at @psn on the wire, ACKed, completed with success. */
+static bool send_acked(struct victim *v, uint32_t psn, uint64_t wr_id)
+{
+	if (!req_post(v, IBV_WR_SEND, 0, 32, wr_id) ||
+	    !want_req(v, OP_SEND_ONLY, psn, WAIT_MS))
+		return false;
+	req_answer(v, OP_ACK, SYN_ACK, psn, 0);
+	return want_wc(v, wr_id, IBV_WC_SUCCESS, NULL);
+}
+
+static void c_rnr_stale(void)
+{
+	struct vopts o;
+	long t0, dt;
+	uint32_t p;
+	struct rpkt r;
+
+	vopts_req(&o, 0x5000, 7);
+	if (!req_begin(&V, &o))
+		return;
+	p = V.sq_psn;
+	if (!send_acked(&V, p, 0x74))
+		goto out;
+	/* an RNR NAK (655 ms) for the PSN just acknowledged */
+	req_answer(&V, OP_ACK, SYN_RNR(0), p, 0);
+	msleep(20);
+	t0 = now_ms();
+	if (!req_post(&V, IBV_WR_SEND, 0, 32, 0x75))
+		goto out;
+	if (!peer_recv(&r, V.peer_qpn, QUIET_MS)) {
+		dt = peer_recv(&r, V.peer_qpn, WAIT_MS) ? now_ms() - t0 : -1;
+		fail("the next SEND was not on the wire within %d ms (%s %ld ms)",
+		     QUIET_MS, dt < 0 ? "not at all within" : "it came after",
+		     dt < 0 ? (long)WAIT_MS + QUIET_MS : dt);
+	} else if (r.opcode != OP_SEND_ONLY || r.psn != PSN(p + 1)) {
+		fail("opcode 0x%02x PSN 0x%06x, must be the SEND PSN 0x%06x",
+		     r.opcode, r.psn, PSN(p + 1));
+	} else {
+		note("the next SEND was on the wire after %ld ms",
+		     now_ms() - t0);
+	}
+	req_answer(&V, OP_ACK, SYN_ACK, p + 1, 0);
+	want_wc(&V, 0x75, IBV_WC_SUCCESS, NULL);
+	want_state(&V, IBV_QPS_RTS);
+out:
+	victim_free(&V);
+}
+
+/*
+ * Local ACK timeout 15 (134 ms). SEND #1 is ACKed at once, which leaves the
+ * requester's timer set for it; #2, posted 80 ms later, must get its own
+ * 134 ms, not #1's remainder, and be sent again each time it runs out.
+ */
+static void c_timeout_after_ack(void)
+{
+	uint32_t p = 0x5000;
+	struct vopts o;
+	long t0;
+	int i;
+
+	vopts_req(&o, p, 0);
+	o.timeout = 15;
+	if (!req_begin(&V, &o))
+		return;
+	if (!send_acked(&V, p, 0x76))
+		goto out;
+	msleep(80);
+	if (!req_post(&V, IBV_WR_SEND, 0, 32, 0x77) ||
+	    !want_req(&V, OP_SEND_ONLY, p + 1, WAIT_MS))
+		goto out;
+	t0 = now_ms();
+	if (!want_quiet(V.peer_qpn, 90))
+		goto out;
+	for (i = 0; i < 2; i++) {
+		if (!want_req(&V, OP_SEND_ONLY, p + 1, WAIT_MS))
+			goto out;
+		note("sent again %ld ms after it first was", now_ms() - t0);
+		t0 = now_ms();
+	}
+	req_answer(&V, OP_ACK, SYN_ACK, p + 1, 0);
+	want_wc(&V, 0x77, IBV_WC_SUCCESS, NULL);
+	want_state(&V, IBV_QPS_RTS);
+out:
+	victim_free(&V);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} cases[] = {
+	{ "item 8: rnr_retry 1: SEND #1 RNR NAK, retransmitted, ACK: success", c_rnr_first },
+	{ "item 8: rnr_retry 1: SEND #2 RNR NAK, retransmitted, ACK: success", c_rnr_second },
+	{ "item 8: rnr_retry 1: SEND #3 RNR NAK twice: RNR_RETRY_EXC_ERR", c_rnr_exceeded },
+	{ "item 8: RNR NAK for an acknowledged PSN does not stall the SQ", c_rnr_stale },
+	{ "a SEND after an ACKed one gets its whole local ACK timeout, then is resent", c_timeout_after_ack },
+};
+
+int case_timer_count(void)
+{
+	return (int)(sizeof(cases) / sizeof(cases[0]));
+}
+
+const char *case_timer_name(int n)
+{
+	return cases[n].name;
+}
+
+void case_timer(int n)
+{
+	cases[n].fn();
+}
