@@ -25,6 +25,10 @@
  *	the next sroce_dev_dealloc() sleeps MS milliseconds (at most 10 s)
  *	between giving up the netdev's rx handler and leaving the device
  *	list: a window for `rdma link add` on the same netdev.
+ *   timer_delay MS
+ *	the next run of any QP's retransmit and RNR timer busy-waits MS
+ *	milliseconds (at most 1 s) before it takes the requester's lock: a
+ *	window for an RNR NAK to set the timer again meanwhile (forge).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -47,6 +51,7 @@ static struct dentry *sroce_debugfs_dir;
 /* One-shot; taken with xchg() by whichever newlink (dealloc) comes first. */
 static unsigned int sroce_test_newlink_ms;
 static unsigned int sroce_test_dealloc_ms;
+static unsigned int sroce_test_timer_ms;
 
 /* Serializes commands; protects sroce_test_out and sroce_test_len. */
 static DEFINE_MUTEX(sroce_test_lock);
@@ -404,6 +409,10 @@ static int sroce_test_run(char *cmd)
 		WRITE_ONCE(sroce_test_dealloc_ms, min(count, 10000U));
 		return 0;
 	}
+	if (sscanf(cmd, "timer_delay %u", &count) == 1) {
+		WRITE_ONCE(sroce_test_timer_ms, min(count, 1000U));
+		return 0;
+	}
 	if (sscanf(cmd, "%*s %63s", name) != 1)
 		return -EINVAL;
 	ibdev = ib_device_get_by_name(name, RDMA_DRIVER_RXE);
@@ -484,6 +493,17 @@ void sroce_test_dealloc_pause(void)
 
 	if (ms)
 		msleep(ms);
+}
+
+void sroce_test_timer_pause(void)
+{
+	unsigned int ms;
+
+	if (likely(!READ_ONCE(sroce_test_timer_ms)))
+		return;
+	ms = xchg(&sroce_test_timer_ms, 0);
+	if (ms)
+		mdelay(ms);
 }
 
 void sroce_debugfs_init(void)

@@ -9,6 +9,7 @@
 
 #include "compat.h"
 #include "cq.h"
+#include "debugfs.h"
 #include "memops.h"
 #include "qp.h"
 #include "req.h"
@@ -223,8 +224,9 @@ static unsigned long sroce_req_timeout(struct sroce_qp *qp)
 
 /*
  * The retransmit deadline moves on every arm; the timer only when it would
- * fire after it. A timer that fires early goes on to the deadline, and one
- * that finds nothing in flight does nothing: a mod_timer() and a
+ * fire after it. A timer that fires early goes on to the deadline, one
+ * that finds nothing in flight does nothing, and one set again while its
+ * run waited for the lock leaves it to that expiry: a mod_timer() and a
  * del_timer() per round trip are not paid. Every mod_timer() of the timer
  * holds req.lock, so its expires field is stable here.
  */
@@ -340,8 +342,15 @@ static void sroce_req_timer(struct timer_list *t)
 	struct sroce_kick kick = {};
 	struct sroce_swqe *w;
 
+	sroce_test_timer_pause();
 	spin_lock_bh(&req->lock);
 	if (req->dead)
+		goto out_unlock;
+	/*
+	 * Set again while this run waited for the lock (an RNR NAK, a new
+	 * deadline): that expiry decides, not this one.
+	 */
+	if (timer_pending(&req->timer))
 		goto out_unlock;
 	if (!req->rnr_wait) {
 		/* answered since it was set */

@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * selftests/forge: the requester's timers under forged responses: RNR NAKs
- * and their wait (issue 12 item 8), and the local ACK timeout.
+ * and their wait (issue 12 item 8), the local ACK timeout, and an RNR NAK
+ * that comes while the timer's handler waits for the requester's lock.
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "forge.h"
+
+#define SROCE_TEST_FILE	"/sys/kernel/debug/sroce/test"
+#define SROCE_RX_DEFER	"/sys/module/sroce/parameters/rx_defer"
 
 static struct victim V, VN;
 static struct counters B;
@@ -172,6 +181,118 @@ out:
 	victim_free(&V);
 }
 
+/* Writes @val to @path; false, with a note, when it cannot. */
+static bool put_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f) {
+		note("cannot open %s: %s", path, strerror(errno));
+		return false;
+	}
+	ok = fputs(val, f) >= 0;
+	ok = !fclose(f) && ok;
+	if (!ok)
+		note("cannot write '%s' to %s", val, path);
+	return ok;
+}
+
+/* The first character of @path, or 0. */
+static char get_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c;
+
+	if (!f)
+		return 0;
+	c = fgetc(f);
+	fclose(f);
+	return c == EOF ? 0 : (char)c;
+}
+
+/* Runs this process on @cpu only, or (-1) on every CPU again. */
+static bool pin_cpu(int cpu)
+{
+	long i, n = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < n && i < CPU_SETSIZE; i++)
+		if (cpu < 0 || i == cpu)
+			CPU_SET(i, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		note("sched_setaffinity(%d): %s", cpu, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Local ACK timeout 15 (134 ms). The SEND's timer runs out, and on sroce
+ * the handler is held 500 ms ("timer_delay") before it takes the
+ * requester's lock. Meanwhile, from the other CPU (where the rx handler
+ * takes it, rx_defer off), an RNR NAK (655 ms) sets the timer again: the
+ * held handler must leave the retry to that expiry, not send when it gets
+ * the lock. rxe, without the hook, has resent the SEND on the timeout
+ * before the NAK; on both the SEND must then wait the whole RNR delay.
+ */
+static void c_rnr_in_timer(void)
+{
+	uint32_t p = 0x5200;
+	char defer = 0;
+	struct vopts o;
+	long t0, t1;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		fail("needs two CPUs");
+		return;
+	}
+	vopts_req(&o, p, 7);
+	o.timeout = 15;
+	if (!req_begin(&V, &o))
+		return;
+	if (!E.rxe) {
+		defer = get_file(SROCE_RX_DEFER);
+		if (!defer || !put_file(SROCE_RX_DEFER, "N") ||
+		    !put_file(SROCE_TEST_FILE, "timer_delay 500")) {
+			fail("cannot hold the timer (debugfs, rx_defer)");
+			goto out;
+		}
+	}
+	/* the timer is set on the CPU that posts */
+	if (!pin_cpu(0) || !req_post(&V, IBV_WR_SEND, 0, 32, 0x78) ||
+	    !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
+		goto out;
+	t0 = now_ms();
+	if (!pin_cpu(1))
+		goto out;
+	if (E.rxe && !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
+		goto out;
+	if (now_ms() - t0 < 300)
+		msleep(300 - (int)(now_ms() - t0));
+	req_answer(&V, OP_ACK, SYN_RNR(0), p, 0);
+	t1 = now_ms();
+	note("RNR NAK %ld ms after the SEND", t1 - t0);
+	if (!want_quiet(V.peer_qpn, 500)) {
+		note("it came %ld ms after the RNR NAK", now_ms() - t1);
+		goto out;
+	}
+	if (!want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
+		goto out;
+	note("sent again %ld ms after the RNR NAK", now_ms() - t1);
+	req_answer(&V, OP_ACK, SYN_ACK, p, 0);
+	want_wc(&V, 0x78, IBV_WC_SUCCESS, NULL);
+	want_state(&V, IBV_QPS_RTS);
+out:
+	pin_cpu(-1);
+	if (defer) {
+		put_file(SROCE_TEST_FILE, "timer_delay 0");
+		put_file(SROCE_RX_DEFER, defer == 'Y' ? "Y" : "N");
+	}
+	victim_free(&V);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -181,6 +302,7 @@ static const struct {
 	{ "item 8: rnr_retry 1: SEND #3 RNR NAK twice: RNR_RETRY_EXC_ERR", c_rnr_exceeded },
 	{ "item 8: RNR NAK for an acknowledged PSN does not stall the SQ", c_rnr_stale },
 	{ "a SEND after an ACKed one gets its whole local ACK timeout, then is resent", c_timeout_after_ack },
+	{ "an RNR NAK while the timeout's handler waits: the whole RNR delay", c_rnr_in_timer },
 };
 
 int case_timer_count(void)
