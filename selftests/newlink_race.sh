@@ -27,11 +27,18 @@ ip link set "$VETH_B" netns "$NS"
 ip -n "$NS" addr add "$IP_B/24" dev "$VETH_B"
 ip -n "$NS" link set "$VETH_B" up
 
+# Registered, so that rdma can find it by name: its sysfs directory comes
+# earlier, inside ib_register_device(), and `rdma link delete` then says
+# "Wrong device name" (under the debug kernel the window is wide).
+rdma_dev_registered() {
+	rdma dev show "$1" >/dev/null 2>&1
+}
+
 dmesg_mark
 echo "newlink_delay 3000" >"$T"
 rdma link add "$DEV" type sroce netdev "$VETH_A" &
 add_pid=$!
-if wait_for 10 rdma_dev_exists "$DEV" && rdma link delete "$DEV" &&
+if wait_for 10 rdma_dev_registered "$DEV" && rdma link delete "$DEV" &&
    kill -0 "$add_pid" 2>/dev/null; then
 	ktap_ok "deleted while its newlink still ran"
 else
