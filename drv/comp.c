@@ -7,6 +7,7 @@
 #include <linux/jiffies.h>
 
 #include "compat.h"
+#include "debugfs.h"
 #include "qp.h"
 #include "req.h"
 #include "rx.h"
@@ -137,6 +138,7 @@ static void sroce_comp_rnr(struct sroce_qp *qp, u32 psn, u8 timer)
 		req->rnr_left--;
 	if (!sroce_req_rewind(qp, psn) || req->dead)
 		return;
+	sroce_test_rnr_pause();
 	req->rnr_wait = true;
 	mod_timer(&req->timer, jiffies +
 		  usecs_to_jiffies(sroce_rnr_usecs[timer & 31]));

@@ -25,10 +25,11 @@
  *	the next sroce_dev_dealloc() sleeps MS milliseconds (at most 10 s)
  *	between giving up the netdev's rx handler and leaving the device
  *	list: a window for `rdma link add` on the same netdev.
- *   timer_delay MS
- *	the next run of any QP's retransmit and RNR timer busy-waits MS
- *	milliseconds (at most 1 s) before it takes the requester's lock: a
- *	window for an RNR NAK to set the timer again meanwhile (forge).
+ *   rnr_delay MS
+ *	the completer busy-waits MS milliseconds (at most 1 s) in the next
+ *	RNR NAK it takes, holding the requester's lock, before it sets the
+ *	RNR wait: a window for the retransmit timer to fire and wait for
+ *	that lock (forge).
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -51,7 +52,7 @@ static struct dentry *sroce_debugfs_dir;
 /* One-shot; taken with xchg() by whichever newlink (dealloc) comes first. */
 static unsigned int sroce_test_newlink_ms;
 static unsigned int sroce_test_dealloc_ms;
-static unsigned int sroce_test_timer_ms;
+static unsigned int sroce_test_rnr_ms;
 
 /* Serializes commands; protects sroce_test_out and sroce_test_len. */
 static DEFINE_MUTEX(sroce_test_lock);
@@ -409,8 +410,8 @@ static int sroce_test_run(char *cmd)
 		WRITE_ONCE(sroce_test_dealloc_ms, min(count, 10000U));
 		return 0;
 	}
-	if (sscanf(cmd, "timer_delay %u", &count) == 1) {
-		WRITE_ONCE(sroce_test_timer_ms, min(count, 1000U));
+	if (sscanf(cmd, "rnr_delay %u", &count) == 1) {
+		WRITE_ONCE(sroce_test_rnr_ms, min(count, 1000U));
 		return 0;
 	}
 	if (sscanf(cmd, "%*s %63s", name) != 1)
@@ -495,13 +496,13 @@ void sroce_test_dealloc_pause(void)
 		msleep(ms);
 }
 
-void sroce_test_timer_pause(void)
+void sroce_test_rnr_pause(void)
 {
 	unsigned int ms;
 
-	if (likely(!READ_ONCE(sroce_test_timer_ms)))
+	if (likely(!READ_ONCE(sroce_test_rnr_ms)))
 		return;
-	ms = xchg(&sroce_test_timer_ms, 0);
+	ms = xchg(&sroce_test_rnr_ms, 0);
 	if (ms)
 		mdelay(ms);
 }

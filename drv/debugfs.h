@@ -17,8 +17,8 @@
  * asked for it ("newlink_delay MS") and returns at once otherwise;
  * sroce_test_dealloc_pause() likewise for sroce_dev_dealloc() (process
  * context, no lock held), between its two last steps ("dealloc_delay MS").
- * sroce_test_timer_pause() is called by the requester's timer (softirq, no
- * lock held) and busy-waits once when asked ("timer_delay MS").
+ * sroce_test_rnr_pause() is called by the completer as it takes an RNR NAK
+ * (softirq, req.lock held) and busy-waits once when asked ("rnr_delay MS").
  */
 #ifndef _SROCE_DEBUGFS_H
 #define _SROCE_DEBUGFS_H
@@ -27,6 +27,6 @@ void sroce_debugfs_init(void);
 void sroce_debugfs_exit(void);
 void sroce_test_newlink_pause(void);
 void sroce_test_dealloc_pause(void);
-void sroce_test_timer_pause(void);
+void sroce_test_rnr_pause(void);
 
 #endif /* _SROCE_DEBUGFS_H */

@@ -9,7 +9,6 @@
 
 #include "compat.h"
 #include "cq.h"
-#include "debugfs.h"
 #include "memops.h"
 #include "qp.h"
 #include "req.h"
@@ -342,7 +341,6 @@ static void sroce_req_timer(struct timer_list *t)
 	struct sroce_kick kick = {};
 	struct sroce_swqe *w;
 
-	sroce_test_timer_pause();
 	spin_lock_bh(&req->lock);
 	if (req->dead)
 		goto out_unlock;

@@ -2,10 +2,11 @@
 /*
  * selftests/forge: the requester's timers under forged responses: RNR NAKs
  * and their wait (issue 12 item 8), the local ACK timeout, and an RNR NAK
- * that comes while the timer's handler waits for the requester's lock.
+ * taken while the timeout's handler waits for the requester's lock.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 
 #define SROCE_TEST_FILE	"/sys/kernel/debug/sroce/test"
 #define SROCE_RX_DEFER	"/sys/module/sroce/parameters/rx_defer"
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 static struct victim V, VN;
 static struct counters B;
@@ -228,69 +231,127 @@ static bool pin_cpu(int cpu)
 	return true;
 }
 
+struct poster {
+	struct victim *v;
+	uint64_t wr_id;
+	bool ok;
+};
+
+/* A thread on CPU 0 posts the SEND: the requester's timer is set there. */
+static void *post_on_cpu0(void *arg)
+{
+	struct poster *ps = arg;
+
+	ps->ok = pin_cpu(0) &&
+		 req_post(ps->v, IBV_WR_SEND, 0, 32, ps->wr_id);
+	return NULL;
+}
+
 /*
- * Local ACK timeout 15 (134 ms). The SEND's timer runs out, and on sroce
- * the handler is held 500 ms ("timer_delay") before it takes the
- * requester's lock. Meanwhile, from the other CPU (where the rx handler
- * takes it, rx_defer off), an RNR NAK (655 ms) sets the timer again: the
- * held handler must leave the retry to that expiry, not send when it gets
- * the lock. rxe, without the hook, has resent the SEND on the timeout
- * before the NAK; on both the SEND must then wait the whole RNR delay.
+ * Timings of c_rnr_in_timer(), in ms from the SEND: the RNR NAK (asking for
+ * 655) goes out at NAK_AT, and sroce's completer holds req.lock HOLD in it;
+ * the timeout (134) runs out meanwhile. A timer run that then sends as it
+ * gets the lock does so inside the QUIET after the NAK; the RNR retry
+ * comes after it. A NAK later than LATE may come after the timeout: that
+ * try does not count.
+ */
+#define RIT_NAK_AT	40
+#define RIT_HOLD	300
+#define RIT_QUIET	500
+#define RIT_LATE	100
+#define RIT_TRIES	3
+
+/*
+ * One try: 1 passed, 0 failed, -1 the NAK came too late to race the
+ * timeout.
+ */
+static int rnr_in_timer_try(uint32_t p, uint64_t wr_id)
+{
+	struct poster ps = { .v = &V, .wr_id = wr_id };
+	struct vopts o;
+	long t0, tn, t1;
+	pthread_t th;
+
+	vopts_req(&o, p, 7);
+	o.timeout = 15;
+	if (!req_begin(&V, &o))
+		return 0;
+	if (!E.rxe &&
+	    !put_file(SROCE_TEST_FILE, "rnr_delay " STR(RIT_HOLD))) {
+		fail("cannot hold the completer (debugfs)");
+		return 0;
+	}
+	if (pthread_create(&th, NULL, post_on_cpu0, &ps)) {
+		fail("pthread_create failed");
+		return 0;
+	}
+	pthread_join(th, NULL);
+	if (!ps.ok || !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
+		return 0;
+	t0 = now_ms();
+	if (now_ms() - t0 < RIT_NAK_AT)
+		msleep(RIT_NAK_AT - (int)(now_ms() - t0));
+	tn = now_ms();
+	req_answer(&V, OP_ACK, SYN_RNR(0), p, 0);
+	t1 = now_ms();
+	note("RNR NAK %ld ms after the SEND, taken in %ld ms", tn - t0,
+	     t1 - tn);
+	if (tn - t0 > RIT_LATE) {
+		note("later than %d ms: it may come after the timeout; again",
+		     RIT_LATE);
+		return -1;
+	}
+	if (!want_quiet(V.peer_qpn, RIT_QUIET)) {
+		note("it came %ld ms after the RNR NAK", now_ms() - tn);
+		return 0;
+	}
+	if (!want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
+		return 0;
+	note("sent again %ld ms after the RNR NAK", now_ms() - tn);
+	req_answer(&V, OP_ACK, SYN_ACK, p, 0);
+	return want_wc(&V, wr_id, IBV_WC_SUCCESS, NULL) &&
+	       want_state(&V, IBV_QPS_RTS);
+}
+
+/*
+ * Local ACK timeout 15 (134 ms). An RNR NAK (655 ms) comes 40 ms after
+ * the SEND, from CPU 1, where the rx handler takes it (rx_defer off), and
+ * sroce's completer holds the requester's lock in it for 300 ms
+ * ("rnr_delay"). The timeout runs out meanwhile on CPU 0, where the SEND
+ * was posted and the timer set, and its handler waits for that lock; the
+ * completer then sets the timer for the RNR delay. The handler must leave
+ * the retry to that expiry, not send when it gets the lock. On rxe, with
+ * no hook, nothing races: the SEND must wait the whole RNR delay too.
  */
 static void c_rnr_in_timer(void)
 {
-	uint32_t p = 0x5200;
 	char defer = 0;
-	struct vopts o;
-	long t0, t1;
+	int i, r = -1;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		fail("needs two CPUs");
 		return;
 	}
-	vopts_req(&o, p, 7);
-	o.timeout = 15;
-	if (!req_begin(&V, &o))
-		return;
 	if (!E.rxe) {
 		defer = get_file(SROCE_RX_DEFER);
-		if (!defer || !put_file(SROCE_RX_DEFER, "N") ||
-		    !put_file(SROCE_TEST_FILE, "timer_delay 500")) {
-			fail("cannot hold the timer (debugfs, rx_defer)");
-			goto out;
+		if (!defer || !put_file(SROCE_RX_DEFER, "N")) {
+			fail("cannot turn rx_defer off");
+			return;
 		}
 	}
-	/* the timer is set on the CPU that posts */
-	if (!pin_cpu(0) || !req_post(&V, IBV_WR_SEND, 0, 32, 0x78) ||
-	    !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
-		goto out;
-	t0 = now_ms();
-	if (!pin_cpu(1))
-		goto out;
-	if (E.rxe && !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
-		goto out;
-	if (now_ms() - t0 < 300)
-		msleep(300 - (int)(now_ms() - t0));
-	req_answer(&V, OP_ACK, SYN_RNR(0), p, 0);
-	t1 = now_ms();
-	note("RNR NAK %ld ms after the SEND", t1 - t0);
-	if (!want_quiet(V.peer_qpn, 500)) {
-		note("it came %ld ms after the RNR NAK", now_ms() - t1);
-		goto out;
+	if (pin_cpu(1)) {
+		for (i = 0; i < RIT_TRIES && r < 0; i++) {
+			r = rnr_in_timer_try(0x5200 + 0x100 * i, 0x78 + i);
+			victim_free(&V);
+		}
+		if (r < 0)
+			fail("the NAK was late in all %d tries", RIT_TRIES);
 	}
-	if (!want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
-		goto out;
-	note("sent again %ld ms after the RNR NAK", now_ms() - t1);
-	req_answer(&V, OP_ACK, SYN_ACK, p, 0);
-	want_wc(&V, 0x78, IBV_WC_SUCCESS, NULL);
-	want_state(&V, IBV_QPS_RTS);
-out:
 	pin_cpu(-1);
 	if (defer) {
-		put_file(SROCE_TEST_FILE, "timer_delay 0");
+		put_file(SROCE_TEST_FILE, "rnr_delay 0");
 		put_file(SROCE_RX_DEFER, defer == 'Y' ? "Y" : "N");
 	}
-	victim_free(&V);
 }
 
 static const struct {
@@ -302,7 +363,7 @@ static const struct {
 	{ "item 8: rnr_retry 1: SEND #3 RNR NAK twice: RNR_RETRY_EXC_ERR", c_rnr_exceeded },
 	{ "item 8: RNR NAK for an acknowledged PSN does not stall the SQ", c_rnr_stale },
 	{ "a SEND after an ACKed one gets its whole local ACK timeout, then is resent", c_timeout_after_ack },
-	{ "an RNR NAK while the timeout's handler waits: the whole RNR delay", c_rnr_in_timer },
+	{ "an RNR NAK taken as the timeout runs out: the whole RNR delay", c_rnr_in_timer },
 };
 
 int case_timer_count(void)
