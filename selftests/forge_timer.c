@@ -289,8 +289,7 @@ static int rnr_in_timer_try(uint32_t p, uint64_t wr_id)
 	if (!ps.ok || !want_req(&V, OP_SEND_ONLY, p, WAIT_MS))
 		return 0;
 	t0 = now_ms();
-	if (now_ms() - t0 < RIT_NAK_AT)
-		msleep(RIT_NAK_AT - (int)(now_ms() - t0));
+	msleep(RIT_NAK_AT);
 	tn = now_ms();
 	req_answer(&V, OP_ACK, SYN_RNR(0), p, 0);
 	t1 = now_ms();
